@@ -1,0 +1,1 @@
+# Loopscope runtime test suite (unittest; real interpreters, real programs, real sockets).
