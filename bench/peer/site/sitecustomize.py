@@ -1,0 +1,65 @@
+"""Peer-suite hook: installs Loopscope's instrumentation (null sink) in every Python process that
+starts with this directory on PYTHONPATH, and proves it by dumping a counter file at exit.
+
+Owned by bench/peer. Active only when LOOPSCOPE_PEER_DIR is set (bench/peer/run.py sets it), so a
+stray PYTHONPATH never instruments anything by accident. Any failure to install is recorded in the
+counter file instead of raised, so the suite itself decides what breaks.
+"""
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import sys
+from typing import Any, Dict
+
+__all__: list = []
+
+_DIR = os.environ.get("LOOPSCOPE_PEER_DIR")
+
+
+def _counters(handle: Any) -> Dict[str, Any]:
+    import loopscope
+
+    for owner in (handle, loopscope):
+        for attr in ("stats", "counters", "get_stats"):
+            value = getattr(owner, attr, None)
+            if callable(value):
+                value = value()
+            if isinstance(value, dict):
+                return {k: v for k, v in value.items() if isinstance(v, (int, float, str, bool))}
+    return {}
+
+
+def _install() -> None:
+    record: Dict[str, Any] = {"pid": os.getpid(), "argv": list(sys.argv), "installed": False}
+    handle: Any = None
+    try:
+        import loopscope
+
+        handle = loopscope.install()
+        record["installed"] = True
+    except Exception as exc:  # recorded, never raised: see module docstring
+        record["installError"] = f"{type(exc).__name__}: {exc}"
+    pid = os.getpid()
+
+    def dump() -> None:
+        # A forked child inherits this atexit hook; only the installing process reports.
+        if os.getpid() != pid or not _DIR:
+            return
+        record["argv"] = list(sys.argv)
+        try:
+            record["counters"] = _counters(handle) if record["installed"] else {}
+        except Exception as exc:
+            record["countersError"] = f"{type(exc).__name__}: {exc}"
+        try:
+            with open(os.path.join(_DIR, f"{pid}.json"), "w", encoding="utf-8") as fh:
+                json.dump(record, fh)
+        except OSError:
+            pass
+
+    atexit.register(dump)
+
+
+if _DIR:
+    _install()
