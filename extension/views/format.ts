@@ -1,0 +1,184 @@
+// Human-readable text for tasks, futures, loops and the session status: tree descriptions,
+// icons, Markdown tooltips and the status bar line. Pure functions of records (and "now"),
+// so the wording is unit-tested without VS Code.
+
+import { pathToFileURL } from 'node:url';
+import { basename } from 'node:path';
+import type { Frame, FutureRecord, Location, LoopRecord, StatusRecord, TaskRecord, TaskState, WaitTarget } from '../protocol/customDap';
+
+const NUMBER = new Intl.NumberFormat('en-US');
+
+export function formatCount(n: number): string {
+  return NUMBER.format(n);
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
+/** `sleep · 0.3 s left`: one decimal below 10 s so short sleeps visibly count down. */
+export function formatRemaining(ms: number): string {
+  if (ms <= 0) return 'due';
+  const s = ms / 1000;
+  if (s < 10) return `${(Math.ceil(s * 10) / 10).toFixed(1)} s left`;
+  if (s < 120) return `${Math.ceil(s)} s left`;
+  return `${Math.ceil(s / 60)} min left`;
+}
+
+export function describeWait(wait: WaitTarget, nowEpochMs: number): string {
+  if (wait.kind === 'sleep' && typeof wait.untilEpochMs === 'number') {
+    return `sleep · ${formatRemaining(wait.untilEpochMs - nowEpochMs)}`;
+  }
+  return wait.label;
+}
+
+export type TaskLookup = (id: number) => TaskRecord | undefined;
+
+function truncate(text: string, max: number): string {
+  const oneLine = text.replace(/\s+/g, ' ');
+  return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max - 1)}…`;
+}
+
+/** The tree description: what a live task waits on, or how a finished task ended. */
+export function describeTask(task: TaskRecord, nowEpochMs: number, lookup: TaskLookup): string {
+  switch (task.state) {
+    case 'running': return 'running';
+    case 'ready': return task.wokenBy ? `ready · woken by ${task.wokenBy.label}` : 'ready';
+    case 'waiting': return task.waitingOn ? describeWait(task.waitingOn, nowEpochMs) : 'waiting';
+    case 'done': return task.result !== null ? `done → ${truncate(task.result, 60)}` : 'done';
+    case 'failed':
+      return task.exception ? truncate(`${task.exception.type}: ${task.exception.message}`, 80) : 'failed';
+    case 'cancelled': {
+      const by = task.cancelledBy?.task;
+      if (by === undefined || by === null) return 'cancelled';
+      if (by === task.id) return 'cancelled itself';
+      const name = lookup(by)?.name;
+      return `cancelled by ${name ?? `task ${by}`}`;
+    }
+  }
+}
+
+export interface IconSpec { id: string; color?: string }
+
+const STATE_ICONS: Record<TaskState, IconSpec> = {
+  running: { id: 'sync~spin', color: 'charts.green' },
+  ready: { id: 'play-circle', color: 'charts.yellow' },
+  waiting: { id: 'watch' },
+  done: { id: 'pass', color: 'testing.iconPassed' },
+  failed: { id: 'error', color: 'testing.iconFailed' },
+  cancelled: { id: 'circle-slash', color: 'disabledForeground' },
+};
+
+export function taskIcon(task: TaskRecord): IconSpec {
+  if (task.state === 'waiting' && task.waitingOn?.kind === 'sleep') return { id: 'clock' };
+  return STATE_ICONS[task.state];
+}
+
+export function loopLabel(loop: LoopRecord | undefined, loopId: number): string {
+  if (!loop) return `Event loop ${loopId}`;
+  return `Event loop ${loopId} · ${loop.thread.name}`;
+}
+
+export function loopDescription(loop: LoopRecord | undefined): string {
+  if (!loop) return '';
+  const cls = loop.cls.split('.').pop() ?? loop.cls;
+  const state = loop.closed ? 'closed' : loop.paused ? 'paused' : 'running';
+  return `${state} · ${cls}`;
+}
+
+export function loopIcon(loop: LoopRecord | undefined): IconSpec {
+  if (!loop) return { id: 'sync' };
+  if (loop.closed) return { id: 'circle-slash', color: 'disabledForeground' };
+  return loop.paused ? { id: 'debug-pause', color: 'debugIcon.pauseForeground' } : { id: 'sync' };
+}
+
+export function futureDescription(fut: FutureRecord): string {
+  return fut.site ? siteText(fut.site) : 'future';
+}
+
+export function siteText(loc: Location): string {
+  return `${basename(loc.file)}:${loc.line}`;
+}
+
+/** Escapes text for Markdown so task names like `__init__` or `a*b` render literally. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => `\\${c}`);
+}
+
+/** A Markdown link that VS Code opens at the line (the `#L<n>` fragment is honoured for file URIs). */
+export function locationLink(loc: Location): string {
+  const href = `${pathToFileURL(loc.file).href}#L${loc.line}`;
+  return `[${escapeMarkdown(siteText(loc))}](${href})`;
+}
+
+export type ChainState = { frames: Frame[] } | { error: string } | undefined;
+
+/** Markdown tooltip: identity, state, creation site, and the await chain when it was fetched. */
+export function taskTooltip(task: TaskRecord, lookup: TaskLookup, nowEpochMs: number, chain: ChainState): string {
+  const lines: string[] = [];
+  lines.push(`**${escapeMarkdown(task.name)}** · \`${task.coro.replace(/`/g, "'")}\` · ${task.state}`);
+  lines.push('');
+  const facts = [`task ${task.id}`, `loop ${task.loop}`, plural(task.steps, 'step'), `${task.busyMs.toFixed(1)} ms busy`];
+  if (task.eager) facts.push('eager');
+  lines.push(facts.join(' · '));
+  if (task.waitingOn) {
+    const w = task.waitingOn;
+    let text = `Waiting on **${escapeMarkdown(describeWait(w, nowEpochMs))}**`;
+    if (w.detail) text += ` (${escapeMarkdown(w.detail)})`;
+    if (w.site) text += ` at ${locationLink(w.site)}`;
+    lines.push('', text);
+  }
+  const parent = task.parentId !== null ? lookup(task.parentId) : undefined;
+  const creator = task.parentId === null ? '' : ` by **${escapeMarkdown(parent?.name ?? `task ${task.parentId}`)}**`;
+  lines.push('', task.createdAt ? `Created${creator} at ${locationLink(task.createdAt)}` : `Created${creator} (site unknown)`);
+  if (task.state === 'failed' && task.exception) {
+    const loc = task.exception.location ? ` at ${locationLink(task.exception.location)}` : '';
+    lines.push('', `Raised **${escapeMarkdown(task.exception.type)}**: ${escapeMarkdown(task.exception.message)}${loc}`);
+  }
+  if (chain && 'frames' in chain) {
+    lines.push('', '**Await chain** (innermost first)', '');
+    const shown = chain.frames.filter((f) => !f.internal);
+    const hidden = chain.frames.length - shown.length;
+    (shown.length ? shown : chain.frames).forEach((f, i) => {
+      lines.push(`${i + 1}. \`${f.name.replace(/`/g, "'")}\` ${locationLink(f)}`);
+    });
+    if (shown.length && hidden) lines.push('', `_${plural(hidden, 'asyncio/library frame')} hidden_`);
+  } else if (chain && 'error' in chain) {
+    lines.push('', `_Await chain unavailable: ${escapeMarkdown(chain.error)}_`);
+  }
+  return lines.join('\n');
+}
+
+/** Plain-text await chain for the clipboard, innermost first, like a traceback reads bottom-up. */
+export function awaitChainText(task: TaskRecord, frames: Frame[]): string {
+  const head = `Task ${task.name} (${task.coro}) — ${task.state}${task.waitingOn ? `, waiting on ${task.waitingOn.label}` : ''}`;
+  const body = frames.map((f) => `  at ${f.name} (${f.file}:${f.line})${f.internal ? ' [internal]' : ''}`);
+  return [head, ...body].join('\n');
+}
+
+/** Where selecting a task should take the editor: innermost user frame, else what we know. */
+export function suspensionLocation(task: TaskRecord, frames: Frame[] | undefined): Location | null {
+  const user = frames?.find((f) => !f.internal) ?? frames?.[0];
+  if (user) return { file: user.file, line: user.line };
+  if (task.waitingOn?.site) return task.waitingOn.site;
+  if (task.exception?.location) return task.exception.location;
+  return task.createdAt;
+}
+
+/** Status bar text, e.g. `Loopscope: tick 1,234 · 12 tasks · 3 ready`, with a pause icon when held. */
+export function statusText(status: StatusRecord | null): string {
+  if (!status) return '$(loading~spin) Loopscope: connecting…';
+  const text = `Loopscope: tick ${formatCount(status.tick)} · ${plural(status.tasksLive, 'task')} · ${formatCount(status.ready)} ready`;
+  return status.paused ? `$(debug-pause) ${text}` : text;
+}
+
+export function statusTooltip(status: StatusRecord | null): string {
+  if (!status) return 'Loopscope: waiting for the Python program to connect';
+  const lines = [
+    status.paused ? `Paused${status.pauseDescription ? `: ${status.pauseDescription}` : ''}` : 'Running',
+    `${formatCount(status.tasksLive)} live of ${formatCount(status.tasksTotal)} tasks created`,
+  ];
+  if (status.dropped > 0) lines.push(`${formatCount(status.dropped)} events dropped (counters stay exact)`);
+  lines.push('Click to show Async Tasks');
+  return lines.join('\n');
+}
