@@ -100,6 +100,8 @@ export interface UpdateEventBody {
   tasks: TaskRecord[];
   futures: FutureRecord[];
   removedFutures: number[];
+  /** Finished tasks the adapter evicted under bounded retention (counts stay exact in status). */
+  removedTasks?: number[];
   findings: FindingRecord[];
   status: StatusRecord;
 }

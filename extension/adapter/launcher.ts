@@ -1,0 +1,233 @@
+// Starting a Python program under the Loopscope runtime: interpreter discovery and version check,
+// program/module validation, locating the bundled runtime, building the command line and
+// environment, and ending a whole process tree. Every failure is a LaunchError that says what to fix.
+
+import { execFile, execFileSync, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+
+export class LaunchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LaunchError';
+  }
+}
+
+export const MIN_PYTHON: readonly [number, number] = [3, 9];
+
+export interface PythonInfo {
+  /** What the user asked for (path or command name). */
+  command: string;
+  executable: string;
+  version: string;
+  implementation: string;
+}
+
+const PROBE = 'import sys, json; print(json.dumps({"v": list(sys.version_info[:3]), "exe": sys.executable, "impl": sys.implementation.name}))';
+
+/** Runs the interpreter once to learn its version; rejects missing or too-old interpreters. */
+export function probePython(command: string, setting = '"python"'): Promise<PythonInfo> {
+  return new Promise((resolve, reject) => {
+    execFile(command, ['-c', PROBE], { timeout: 20_000, windowsHide: true }, (err, stdout, stderr) => {
+      if (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') {
+          reject(new LaunchError(`Python interpreter "${command}" was not found. Install Python 3.9 or newer, or set ${setting} to the full path of a Python 3.9+ interpreter.`));
+        } else if (code === 'EACCES') {
+          reject(new LaunchError(`Python interpreter "${command}" is not executable (permission denied). Set ${setting} to a Python 3.9+ interpreter you can run.`));
+        } else {
+          const detail = (stderr || err.message).trim().split('\n').slice(-3).join(' ');
+          reject(new LaunchError(`Python interpreter "${command}" could not be run: ${detail}. Set ${setting} to a working Python 3.9+ interpreter.`));
+        }
+        return;
+      }
+      let info: { v: number[]; exe: string; impl: string };
+      try {
+        info = JSON.parse(stdout.trim().split('\n').pop() ?? '');
+      } catch {
+        reject(new LaunchError(`"${command}" does not look like a Python 3 interpreter (it printed ${JSON.stringify(stdout.slice(0, 80))}). Set ${setting} to a Python 3.9+ interpreter.`));
+        return;
+      }
+      const version = info.v.join('.');
+      if (info.v[0] < MIN_PYTHON[0] || (info.v[0] === MIN_PYTHON[0] && info.v[1] < MIN_PYTHON[1])) {
+        reject(new LaunchError(`Loopscope needs Python ${MIN_PYTHON.join('.')} or newer, but "${command}" is Python ${version} (${info.exe}). Set ${setting} to a Python 3.9+ interpreter.`));
+        return;
+      }
+      resolve({ command, executable: info.exe || command, version, implementation: info.impl });
+    });
+  });
+}
+
+/** Checks the program file exists; returns its absolute path. */
+export function resolveProgram(program: string, cwd: string, setting = '"program"'): string {
+  const abs = path.resolve(cwd, program);
+  if (!existsSync(abs)) {
+    throw new LaunchError(`The program "${program}" does not exist (looked for ${abs}). Check ${setting}${program === abs ? '' : ' and "cwd"'}.`);
+  }
+  if (statSync(abs).isDirectory() && !existsSync(path.join(abs, '__main__.py'))) {
+    throw new LaunchError(`The program "${program}" is a folder without __main__.py (${abs}). Point ${setting} at a .py file, or use "module".`);
+  }
+  return abs;
+}
+
+/** Checks that `module` is importable by the interpreter from `cwd`. */
+export function checkModule(python: string, module: string, cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const code = 'import importlib.util, sys\ntry:\n    ok = importlib.util.find_spec(sys.argv[1]) is not None\nexcept Exception:\n    ok = False\nprint("yes" if ok else "no")';
+  return new Promise((resolve, reject) => {
+    execFile(python, ['-c', code, module], { cwd, env, timeout: 20_000 }, (err, stdout) => {
+      if (!err && stdout.trim() === 'yes') resolve();
+      else reject(new LaunchError(`The module "${module}" cannot be found by ${python} from ${cwd}. Check "module" and "cwd" (the module must be importable from the working folder or installed in that interpreter).`));
+    });
+  });
+}
+
+export function checkCwd(cwd: string): void {
+  if (!existsSync(cwd) || !statSync(cwd).isDirectory()) {
+    throw new LaunchError(`The working folder "${cwd}" does not exist. Check "cwd".`);
+  }
+}
+
+/**
+ * Finds the folder that contains the `loopscope` Python package. Bundled: dist/adapter.js and
+ * dist/cli.js sit next to runtime/ under the extension root; from sources (tsx) the modules sit
+ * two folders deeper.
+ */
+export function findRuntimeDir(baseDir: string = __dirname): string {
+  const candidates = [path.resolve(baseDir, '..', 'runtime'), path.resolve(baseDir, '..', '..', 'runtime')];
+  for (const c of candidates) if (existsSync(path.join(c, 'loopscope', '__main__.py'))) return c;
+  throw new LaunchError(`The Loopscope Python runtime is missing (looked in ${candidates.join(' and ')}). Reinstall the extension or run from a complete checkout.`);
+}
+
+export interface RuntimeCommandOptions {
+  python: string;
+  runtimeDir: string;
+  program?: string;
+  module?: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string | null | undefined>;
+  port: number;
+  token: string;
+  stopOnEntry: boolean;
+  blockingThresholdMs?: number;
+  stepEvents: boolean;
+}
+
+export interface RuntimeCommand {
+  command: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  /** Only the variables Loopscope adds (for runInTerminal, which inherits the terminal's environment). */
+  extraEnv: Record<string, string | null>;
+}
+
+export function buildRuntimeCommand(o: RuntimeCommandOptions): RuntimeCommand {
+  const args = ['-m', 'loopscope', '--connect', `127.0.0.1:${o.port}`];
+  if (o.stopOnEntry) args.push('--stop-on-entry');
+  if (o.blockingThresholdMs !== undefined) args.push('--blocking-threshold-ms', String(o.blockingThresholdMs));
+  if (o.stepEvents) args.push('--step-events');
+  if (o.module) args.push('-m', o.module);
+  else if (o.program) args.push(o.program);
+  args.push(...o.args);
+
+  const base: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) base[k] = v;
+  const extraEnv: Record<string, string | null> = {};
+  for (const [k, v] of Object.entries(o.env)) {
+    if (v === null || v === undefined) {
+      delete base[k];
+      extraEnv[k] = null;
+    } else {
+      base[k] = v;
+      extraEnv[k] = v;
+    }
+  }
+  // The runtime goes first on PYTHONPATH; the user's own entries are kept after it.
+  const userPath = base.PYTHONPATH;
+  const pythonPath = userPath ? `${o.runtimeDir}${path.delimiter}${userPath}` : o.runtimeDir;
+  base.PYTHONPATH = pythonPath;
+  base.LOOPSCOPE_TOKEN = o.token;
+  extraEnv.PYTHONPATH = pythonPath;
+  extraEnv.LOOPSCOPE_TOKEN = o.token;
+  return { command: o.python, args, cwd: o.cwd, env: base, extraEnv };
+}
+
+export function spawnRuntime(cmd: RuntimeCommand, stdio: StdioOptions, ownGroup: boolean): ChildProcess {
+  return spawn(cmd.command, cmd.args, { cwd: cmd.cwd, env: cmd.env, stdio, detached: ownGroup, windowsHide: true });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Process trees
+
+/** `pid` and all its descendants, parents first (Linux/macOS via ps). */
+export function processTree(pid: number): number[] {
+  if (process.platform === 'win32') return [pid];
+  let out: string;
+  try {
+    out = execFileSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8', timeout: 5000 });
+  } catch {
+    return [pid];
+  }
+  const children = new Map<number, number[]>();
+  for (const line of out.split('\n')) {
+    const [p, pp] = line.trim().split(/\s+/).map(Number);
+    if (!Number.isFinite(p) || !Number.isFinite(pp)) continue;
+    const list = children.get(pp) ?? [];
+    list.push(p);
+    children.set(pp, list);
+  }
+  const tree: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const p = queue.shift() as number;
+    if (tree.includes(p)) continue;
+    tree.push(p);
+    queue.push(...(children.get(p) ?? []));
+  }
+  return tree;
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Ends `pid` and every descendant: SIGTERM first, SIGKILL for whatever is still alive after
+ * `graceMs`. The tree is captured before signalling because children reparent once their parent dies.
+ */
+export async function killTree(pid: number, graceMs = 1500): Promise<void> {
+  if (process.platform === 'win32') {
+    try {
+      execFileSync('taskkill', ['/pid', String(pid), '/T', '/F'], { timeout: 5000 });
+    } catch {
+      // already gone
+    }
+    return;
+  }
+  const tree = processTree(pid);
+  for (const p of tree) {
+    try {
+      process.kill(p, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+  const deadline = Date.now() + graceMs;
+  while (tree.some(alive) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  for (const p of tree) {
+    if (!alive(p)) continue;
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}

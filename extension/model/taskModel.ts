@@ -1,0 +1,453 @@
+// The authoritative task model: ingests wire events and keeps loops, tasks, futures and findings
+// with exact counts, bounded retention of finished tasks, and coalesced change sets for the
+// `loopscope/update` event. Pure domain: no sockets, no DAP, no vscode.
+
+import type {
+  FindingRecord, FutureRecord, LoopRecord, StatusRecord, TaskRecord, TaskState, UpdateEventBody,
+  SnapshotBody, WaitTarget, FindingKind,
+} from '../protocol/customDap';
+import type { HelloMessage, KnownEvent, SnapshotResult, TaskSnapshot, WireEvent, WokenBy } from '../protocol/wire';
+
+export interface ModelOptions {
+  /** Finished tasks kept in memory; older ones are evicted (counts stay exact). */
+  maxFinishedTasks?: number;
+  /** Findings kept in memory; counts per kind stay exact. */
+  maxFindings?: number;
+  /** Keep `task.step` / `tick` events for the Chrome trace. */
+  recordTrace?: boolean;
+  /** Upper bound on recorded steps + ticks so a long run cannot exhaust memory. */
+  maxTraceEvents?: number;
+}
+
+/** A task as the model keeps it: the DAP record plus bookkeeping the report and summary need. */
+export interface ModelTask extends TaskRecord {
+  /** What the task last waited on before finishing (the summary's "waited on" column). */
+  lastWaitingOn: WaitTarget | null;
+  createdTs: number;
+}
+
+export interface TraceStep { task: number; tick: number; ts: number; dur: number; wokenBy: number | null }
+export interface TraceTick { loop: number; tick: number; ts: number; ready: number; timers: number; selectMs: number }
+
+export interface PauseInfo { loop: number; tick: number; reason: string; description: string; ran: WokenBy[] }
+
+const FINISHED: ReadonlySet<TaskState> = new Set<TaskState>(['done', 'failed', 'cancelled']);
+export const isFinished = (t: TaskRecord): boolean => FINISHED.has(t.state);
+
+export class TaskModel {
+  readonly loops = new Map<number, LoopRecord>();
+  readonly tasks = new Map<number, ModelTask>();
+  readonly futures = new Map<number, FutureRecord>();
+  readonly findings: FindingRecord[] = [];
+  readonly findingCounts = new Map<FindingKind, number>();
+  readonly traceSteps: TraceStep[] = [];
+  readonly traceTicks: TraceTick[] = [];
+
+  hello: HelloMessage | null = null;
+  exitCode: number | null = null;
+  /** Tasks ever created (exact even after eviction). */
+  taskCount = 0;
+  findingCount = 0;
+  dropped = 0;
+  eventsIngested = 0;
+  traceTruncated = false;
+  lastPause: PauseInfo | null = null;
+  /** Ticks per loop, summed from `loop.ticks` counts. */
+  private readonly tickCounts = new Map<number, number>();
+  private runtimeStats: { tasksLive: number; tasksTotal: number } | null = null;
+  private liveCount = 0;
+  private readonly finishedOrder: number[] = [];
+  private finishedHead = 0;
+
+  // Change tracking for coalesced updates.
+  private dirtyTasks = new Set<number>();
+  private dirtyLoops = new Set<number>();
+  private dirtyFutures = new Set<number>();
+  private removedFutures = new Set<number>();
+  private removedTasks: number[] = [];
+  private newFindings: FindingRecord[] = [];
+  private statusDirty = false;
+  private needsReset = true;
+  private updateSeq = 0;
+
+  private readonly maxFinished: number;
+  private readonly maxFindings: number;
+  private readonly recordTrace: boolean;
+  private readonly maxTrace: number;
+
+  constructor(opts: ModelOptions = {}) {
+    this.maxFinished = opts.maxFinishedTasks ?? 10000;
+    this.maxFindings = opts.maxFindings ?? 10000;
+    this.recordTrace = opts.recordTrace ?? false;
+    this.maxTrace = opts.maxTraceEvents ?? 2_000_000;
+  }
+
+  setHello(h: HelloMessage): void {
+    this.hello = h;
+    this.statusDirty = true;
+  }
+
+  /** Ingests one `events` batch. */
+  ingest(events: readonly WireEvent[], dropped = 0): void {
+    if (dropped > 0) {
+      this.dropped += dropped;
+      this.statusDirty = true;
+    }
+    for (let i = 0; i < events.length; i++) this.apply(events[i]);
+  }
+
+  apply(ev: WireEvent): void {
+    this.eventsIngested++;
+    // Unknown kinds carry a `kind` string no case matches, so they fall through to `default`.
+    const e = ev as KnownEvent;
+    switch (e.kind) {
+      case 'task.state': {
+        const t = this.tasks.get(e.task) ?? this.placeholder(e.task, e.ts);
+        if (isFinished(t)) break; // a late state for a finished task must not resurrect it
+        t.state = e.state;
+        t.steps = e.steps;
+        t.busyMs = e.busyMs;
+        t.waitingOn = e.waitingOn;
+        if (e.waitingOn) t.lastWaitingOn = e.waitingOn;
+        t.wokenBy = e.wokenBy;
+        this.dirtyTasks.add(t.id);
+        break;
+      }
+      case 'loop.ticks': {
+        const l = this.loop(e.loop);
+        l.tick = e.tick;
+        l.ready = e.ready;
+        l.timers = e.timers;
+        this.tickCounts.set(e.loop, (this.tickCounts.get(e.loop) ?? 0) + e.count);
+        this.dirtyLoops.add(e.loop);
+        this.statusDirty = true;
+        break;
+      }
+      case 'task.created': {
+        let t = this.tasks.get(e.task);
+        if (!t) {
+          t = this.placeholder(e.task, e.ts);
+        }
+        t.name = e.name;
+        t.coro = e.coro;
+        t.createdAt = e.site;
+        t.parentId = e.parent;
+        t.loop = e.loop;
+        t.thread = e.thread;
+        t.eager = e.eager;
+        t.createdTs = e.ts;
+        this.dirtyTasks.add(t.id);
+        break;
+      }
+      case 'task.done': {
+        const t = this.tasks.get(e.task) ?? this.placeholder(e.task, e.ts);
+        if (isFinished(t)) break;
+        t.state = e.outcome === 'result' ? 'done' : e.outcome === 'exception' ? 'failed' : 'cancelled';
+        t.result = e.result;
+        t.exception = e.exception;
+        t.cancelledBy = e.cancelledBy;
+        t.steps = e.steps;
+        t.busyMs = e.busyMs;
+        t.waitingOn = null;
+        t.doneAt = e.ts;
+        this.liveCount--;
+        this.finishedOrder.push(t.id);
+        this.dirtyTasks.add(t.id);
+        this.statusDirty = true;
+        this.evictFinished();
+        break;
+      }
+      case 'task.step':
+        if (this.recordTrace && this.room()) {
+          this.traceSteps.push({ task: e.task, tick: e.tick, ts: e.ts, dur: e.durationMs, wokenBy: e.wokenBy?.task ?? null });
+        }
+        break;
+      case 'tick':
+        if (this.recordTrace && this.room()) {
+          this.traceTicks.push({ loop: e.loop, tick: e.tick, ts: e.ts, ready: e.ready, timers: e.timers, selectMs: e.selectMs });
+        }
+        break;
+      case 'future.created':
+        this.futures.set(e.future, { id: e.future, loop: e.loop, label: e.label, site: e.site, awaitedBy: e.awaitedBy });
+        this.removedFutures.delete(e.future);
+        this.dirtyFutures.add(e.future);
+        break;
+      case 'future.done':
+        if (this.futures.delete(e.future)) {
+          this.dirtyFutures.delete(e.future);
+          this.removedFutures.add(e.future);
+        }
+        break;
+      case 'finding': {
+        const f: FindingRecord = {
+          id: e.finding, kind: e.findingKind, message: e.message, location: e.location,
+          taskId: e.task, durationMs: e.durationMs,
+        };
+        if (e.chains) f.chains = e.chains;
+        this.findingCount++;
+        this.findingCounts.set(f.kind, (this.findingCounts.get(f.kind) ?? 0) + 1);
+        if (this.findings.length < this.maxFindings) this.findings.push(f);
+        this.newFindings.push(f);
+        this.statusDirty = true;
+        break;
+      }
+      case 'loop.created': {
+        const l = this.loop(e.loop);
+        l.thread = e.thread;
+        l.cls = e.cls;
+        l.tickControl = e.tickControl;
+        this.dirtyLoops.add(e.loop);
+        break;
+      }
+      case 'loop.closed': {
+        const l = this.loop(e.loop);
+        l.closed = true;
+        l.paused = false;
+        this.dirtyLoops.add(e.loop);
+        break;
+      }
+      case 'paused': {
+        const l = this.loop(e.loop);
+        l.paused = true;
+        l.tick = Math.max(l.tick, e.tick);
+        this.lastPause = { loop: e.loop, tick: e.tick, reason: e.reason, description: e.description, ran: e.ran };
+        this.dirtyLoops.add(e.loop);
+        this.statusDirty = true;
+        break;
+      }
+      case 'resumed': {
+        const l = this.loop(e.loop);
+        l.paused = false;
+        this.dirtyLoops.add(e.loop);
+        this.statusDirty = true;
+        break;
+      }
+      case 'stats':
+        this.runtimeStats = { tasksLive: e.tasksLive, tasksTotal: e.tasksTotal };
+        this.statusDirty = true;
+        break;
+      case 'process.exit':
+        this.exitCode = e.code;
+        this.statusDirty = true;
+        break;
+      default:
+        break; // unknown kinds are ignored (forward compatibility within v1)
+    }
+  }
+
+  /** Merges a runtime `snapshot` (attach, timeout): fills in tasks and loops the stream has not told us about. */
+  applySnapshot(s: SnapshotResult): void {
+    for (const l of s.loops) {
+      if (l.loop === undefined) continue;
+      const rec = this.loop(l.loop);
+      if (l.thread) rec.thread = l.thread;
+      if (l.cls) rec.cls = l.cls;
+      if (l.tickControl !== undefined) rec.tickControl = l.tickControl;
+      this.dirtyLoops.add(l.loop);
+    }
+    for (const ts of s.tasks) this.applyTaskSnapshot(ts);
+    for (const f of s.futures) {
+      if (f.future === undefined) continue;
+      this.futures.set(f.future, {
+        id: f.future, loop: f.loop ?? 0, label: f.label ?? 'Future', site: f.site ?? null, awaitedBy: f.awaitedBy ?? [],
+      });
+      this.dirtyFutures.add(f.future);
+    }
+    if (s.stats && s.stats.tasksLive !== undefined && s.stats.tasksTotal !== undefined) {
+      this.runtimeStats = { tasksLive: s.stats.tasksLive, tasksTotal: s.stats.tasksTotal };
+    }
+    this.statusDirty = true;
+  }
+
+  private applyTaskSnapshot(s: TaskSnapshot): void {
+    const existed = this.tasks.get(s.task);
+    const t = existed ?? this.placeholder(s.task, s.ts ?? 0);
+    if (s.name !== undefined) t.name = s.name;
+    if (s.coro !== undefined) t.coro = s.coro;
+    if (s.site !== undefined) t.createdAt = s.site;
+    if (s.parent !== undefined) t.parentId = s.parent;
+    if (s.loop !== undefined) t.loop = s.loop;
+    if (s.thread !== undefined) t.thread = s.thread;
+    if (s.eager !== undefined) t.eager = s.eager;
+    if (s.steps !== undefined) t.steps = Math.max(t.steps, s.steps);
+    if (s.busyMs !== undefined) t.busyMs = Math.max(t.busyMs, s.busyMs);
+    if (s.outcome !== undefined || s.state === 'done') {
+      if (!isFinished(t)) {
+        const outcome = s.outcome ?? 'result';
+        t.state = outcome === 'result' ? 'done' : outcome === 'exception' ? 'failed' : 'cancelled';
+        t.result = s.result ?? null;
+        t.exception = s.exception ?? null;
+        t.cancelledBy = s.cancelledBy ?? null;
+        t.waitingOn = null;
+        this.liveCount--;
+        this.finishedOrder.push(t.id);
+      }
+    } else if (!isFinished(t)) {
+      if (s.state !== undefined) t.state = s.state;
+      if (s.waitingOn !== undefined) {
+        t.waitingOn = s.waitingOn;
+        if (s.waitingOn) t.lastWaitingOn = s.waitingOn;
+      }
+      if (s.wokenBy !== undefined) t.wokenBy = s.wokenBy;
+    }
+    this.dirtyTasks.add(t.id);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Queries
+
+  get totalTicks(): number {
+    let n = 0;
+    for (const [id, l] of this.loops) n += Math.max(l.tick, this.tickCounts.get(id) ?? 0);
+    return n;
+  }
+
+  /** Live tasks in creation order. */
+  live(): ModelTask[] {
+    const out: ModelTask[] = [];
+    for (const t of this.tasks.values()) if (!isFinished(t)) out.push(t);
+    return out;
+  }
+
+  children(taskId: number): ModelTask[] {
+    const out: ModelTask[] = [];
+    for (const t of this.tasks.values()) if (t.parentId === taskId) out.push(t);
+    return out;
+  }
+
+  status(): StatusRecord {
+    let tick = 0;
+    let ready = 0;
+    let paused = false;
+    for (const l of this.loops.values()) {
+      tick = Math.max(tick, l.tick);
+      ready += l.ready;
+      paused ||= l.paused;
+    }
+    return {
+      tick,
+      tasksLive: this.liveCount,
+      tasksTotal: Math.max(this.taskCount, this.runtimeStats?.tasksTotal ?? 0),
+      ready,
+      paused,
+      pauseDescription: paused && this.lastPause ? this.lastPause.description : null,
+      dropped: this.dropped,
+    };
+  }
+
+  snapshot(): SnapshotBody {
+    return {
+      loops: [...this.loops.values()].map((l) => ({ ...l })),
+      tasks: [...this.tasks.values()].map(toRecord),
+      futures: [...this.futures.values()],
+      findings: [...this.findings],
+      status: this.status(),
+    };
+  }
+
+  /** Changes since the last call as a `loopscope/update` body, or null when nothing changed. */
+  takeChanges(): UpdateEventBody | null {
+    const reset = this.needsReset;
+    if (reset) {
+      this.needsReset = false;
+      this.clearDirty();
+      const snap = this.snapshot();
+      return { seq: ++this.updateSeq, reset: true, ...snap, removedFutures: [], removedTasks: [] };
+    }
+    if (!this.statusDirty && this.dirtyTasks.size === 0 && this.dirtyLoops.size === 0 &&
+        this.dirtyFutures.size === 0 && this.removedFutures.size === 0 && this.newFindings.length === 0) {
+      return null;
+    }
+    const tasks: TaskRecord[] = [];
+    for (const id of this.dirtyTasks) {
+      const t = this.tasks.get(id);
+      if (t) tasks.push(toRecord(t));
+    }
+    const loops: LoopRecord[] = [];
+    for (const id of this.dirtyLoops) {
+      const l = this.loops.get(id);
+      if (l) loops.push({ ...l });
+    }
+    const futures: FutureRecord[] = [];
+    for (const id of this.dirtyFutures) {
+      const f = this.futures.get(id);
+      if (f) futures.push(f);
+    }
+    const body: UpdateEventBody = {
+      seq: ++this.updateSeq, reset: false, loops, tasks, futures,
+      removedFutures: [...this.removedFutures], removedTasks: this.removedTasks,
+      findings: this.newFindings, status: this.status(),
+    };
+    this.clearDirty();
+    return body;
+  }
+
+  /** Next takeChanges() starts with a full `reset` update (new client, reconnect). */
+  requestReset(): void {
+    this.needsReset = true;
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private clearDirty(): void {
+    this.dirtyTasks = new Set();
+    this.dirtyLoops = new Set();
+    this.dirtyFutures = new Set();
+    this.removedFutures = new Set();
+    this.removedTasks = [];
+    this.newFindings = [];
+    this.statusDirty = false;
+  }
+
+  private room(): boolean {
+    if (this.traceSteps.length + this.traceTicks.length < this.maxTrace) return true;
+    this.traceTruncated = true;
+    return false;
+  }
+
+  private loop(id: number): LoopRecord {
+    let l = this.loops.get(id);
+    if (!l) {
+      l = { id, thread: { id: 0, name: '' }, cls: '', tickControl: false, tick: 0, ready: 0, timers: 0, paused: false, closed: false };
+      this.loops.set(id, l);
+    }
+    return l;
+  }
+
+  private placeholder(id: number, ts: number): ModelTask {
+    // Events can arrive for a task whose creation we never saw (dropped batch, attach mid-run).
+    const t: ModelTask = {
+      id, name: `Task ${id}`, coro: '?', state: 'ready', parentId: null, createdAt: null, loop: 0, thread: null,
+      steps: 0, busyMs: 0, waitingOn: null, wokenBy: null, exception: null, result: null, cancelledBy: null,
+      eager: false, doneAt: null, lastWaitingOn: null, createdTs: ts,
+    };
+    this.tasks.set(id, t);
+    this.taskCount++;
+    this.liveCount++;
+    this.statusDirty = true;
+    return t;
+  }
+
+  private evictFinished(): void {
+    const retained = this.finishedOrder.length - this.finishedHead;
+    if (retained <= this.maxFinished) return;
+    const id = this.finishedOrder[this.finishedHead++];
+    if (this.tasks.delete(id)) {
+      this.dirtyTasks.delete(id);
+      this.removedTasks.push(id);
+    }
+    // Compact occasionally so the order array does not grow without bound.
+    if (this.finishedHead > 4096 && this.finishedHead * 2 > this.finishedOrder.length) {
+      this.finishedOrder.splice(0, this.finishedHead);
+      this.finishedHead = 0;
+    }
+  }
+}
+
+export function toRecord(t: ModelTask): TaskRecord {
+  return {
+    id: t.id, name: t.name, coro: t.coro, state: t.state, parentId: t.parentId, createdAt: t.createdAt,
+    loop: t.loop, thread: t.thread, steps: t.steps, busyMs: t.busyMs, waitingOn: t.waitingOn, wokenBy: t.wokenBy,
+    exception: t.exception, result: t.result, cancelledBy: t.cancelledBy, eager: t.eager, doneAt: t.doneAt,
+  };
+}
