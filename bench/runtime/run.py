@@ -31,7 +31,7 @@ from typing import Any, Dict, List, Optional
 __all__ = ["main", "Consumer"]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-RUNTIME_DIR = os.path.join(ROOT, "runtime")
+RUNTIME_DIR = os.environ.get("BENCH_RUNTIME_DIR") or os.path.join(ROOT, "runtime")
 WORKLOAD_FILE = os.path.join(ROOT, "bench", "runtime", "workloads.py")
 DEFAULT_OUT = os.path.join(ROOT, "bench", "results", "runtime.json")
 MODES = ("plain", "loopscope", "debug")
@@ -361,7 +361,9 @@ def _machine(python: str) -> Dict[str, Any]:
 
 def _runtime_present(python: str) -> Optional[str]:
     env = dict(os.environ, PYTHONPATH=RUNTIME_DIR)
-    probe = subprocess.run([python, "-c", "import loopscope.__main__"], env=env, cwd=ROOT,
+    probe = subprocess.run([python, "-c", "import importlib.util, loopscope\n"
+                            "assert importlib.util.find_spec('loopscope.__main__'), "
+                            "'loopscope has no __main__ (python -m loopscope)'"], env=env, cwd=ROOT,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if probe.returncode != 0:
         return probe.stderr.strip().splitlines()[-1] if probe.stderr.strip() else "import failed"
