@@ -72,7 +72,7 @@ async function suite(title, cmd, args, env) {
 await check('build and package (npm run package)', npm, ['run', '-s', 'package']);
 await check('typecheck (tsc --noEmit, strict)', bin('tsc'), ['--noEmit', '-p', '.']);
 await check('lint (eslint)', npm, ['run', '-s', 'lint']);
-await suite('mocha suites (unit, dap, cli, server, package, examples)', bin('mocha'), ['--reporter', 'spec'], { FORCE_COLOR: '0' });
+await suite('mocha suites (npm run test:unit: unit, dap, cli, server, package, examples)', npm, ['run', '-s', 'test:unit'], { FORCE_COLOR: '0' });
 
 banner('python suites (runtime + examples on every CPython 3.9+)');
 {
