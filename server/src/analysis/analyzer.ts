@@ -1,0 +1,285 @@
+// Facade over the analysis: owns open documents (incrementally re-parsed), the workspace index of
+// files on disk, bounded folder indexing, `# noqa` filtering and fix computation. No LSP types here:
+// the server maps offsets and severities itself.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Language } from 'web-tree-sitter';
+import { fixAll, fixesFor, QuickFix, TextEdit } from './fixes';
+import { FileContext } from './infer';
+import { checkFile, Finding } from './rules';
+import { ModuleSummary, summarise } from './summary';
+import { loadPython, PySource, TextChange } from './syntax';
+import { moduleNameForPath, WorkspaceIndex } from './workspace';
+
+export interface IndexLimits {
+  /** Files larger than this are skipped (bytes). */
+  maxFileBytes: number;
+  /** Stop after this many files. */
+  maxFiles: number;
+}
+
+export const DEFAULT_LIMITS: IndexLimits = { maxFileBytes: 1_000_000, maxFiles: 20_000 };
+
+export interface SkippedFile {
+  path: string;
+  reason: 'too-large' | 'binary' | 'not-utf8' | 'unreadable' | 'too-many-files';
+}
+
+/** Why an open document is not analysed (shown to the user once). */
+export type Unanalysable = { reason: 'too-large' | 'binary'; detail: string };
+
+interface OpenDoc {
+  source?: PySource;
+  unanalysable?: Unanalysable;
+  summary?: ModuleSummary;
+  ctx?: FileContext;
+  findings?: Finding[];
+}
+
+const SKIP_DIRS = new Set(['.git', 'node_modules', '__pycache__', '.venv', 'venv', '.tox', '.mypy_cache', '.pytest_cache', 'site-packages', 'dist', 'build', '.hg', '.svn']);
+
+export class Analyzer {
+  readonly index = new WorkspaceIndex();
+  private readonly docs = new Map<string, OpenDoc>();
+
+  private constructor(private readonly language: Language, readonly limits: IndexLimits) {}
+
+  static async create(options: { wasmDir?: string; limits?: Partial<IndexLimits> } = {}): Promise<Analyzer> {
+    const lang = await loadPython(options.wasmDir);
+    return new Analyzer(lang, { ...DEFAULT_LIMITS, ...options.limits });
+  }
+
+  /** Indexes every `.py` file under `folder` (summaries only), skipping what cannot be read safely. */
+  async indexFolder(folder: string, onProgress?: (done: number) => void): Promise<{ files: number; skipped: SkippedFile[] }> {
+    const skipped: SkippedFile[] = [];
+    let files = 0;
+    const stack = [folder];
+    while (stack.length) {
+      const dir = stack.pop()!;
+      let entries: fs.Dirent[];
+      try {
+        entries = await fs.promises.readdir(dir, { withFileTypes: true });
+      } catch {
+        continue;
+      }
+      for (const e of entries) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) {
+          if (!SKIP_DIRS.has(e.name) && !e.name.startsWith('.')) stack.push(p);
+          continue;
+        }
+        if (!e.isFile() || !/\.pyi?$/.test(e.name)) continue;
+        if (this.docs.has(p)) continue;
+        if (files >= this.limits.maxFiles) {
+          skipped.push({ path: p, reason: 'too-many-files' });
+          continue;
+        }
+        const r = await readPythonFile(p, this.limits.maxFileBytes);
+        if ('reason' in r) {
+          skipped.push({ path: p, reason: r.reason });
+          continue;
+        }
+        this.indexText(p, r.text);
+        files++;
+        if (onProgress && files % 200 === 0) {
+          onProgress(files);
+          // Let queued LSP requests run between batches.
+          await new Promise((res) => setImmediate(res));
+        }
+      }
+    }
+    return { files, skipped };
+  }
+
+  /** Indexes a file's definitions without keeping its tree. */
+  indexText(filePath: string, text: string): void {
+    const src = PySource.create(this.language, text);
+    try {
+      const { name, isPackage } = moduleNameForPath(filePath);
+      this.index.set(filePath, summarise(src.root, text, name, isPackage));
+    } finally {
+      src.dispose();
+    }
+  }
+
+  isOpen(filePath: string): boolean {
+    return this.docs.has(filePath);
+  }
+
+  openPaths(): string[] {
+    return [...this.docs.keys()];
+  }
+
+  open(filePath: string, text: string): void {
+    this.close(filePath, false);
+    const doc: OpenDoc = {};
+    const bad = unanalysable(text, this.limits.maxFileBytes);
+    if (bad) doc.unanalysable = bad;
+    else doc.source = PySource.create(this.language, text);
+    this.docs.set(filePath, doc);
+    this.refreshSummary(filePath, doc);
+  }
+
+  change(filePath: string, changes: readonly TextChange[], fullText?: string): void {
+    const doc = this.docs.get(filePath);
+    if (!doc) {
+      if (fullText !== undefined) this.open(filePath, fullText);
+      return;
+    }
+    if (doc.source && fullText === undefined) {
+      doc.source.applyChanges(changes);
+      if (unanalysable(doc.source.text, this.limits.maxFileBytes)) {
+        const text = doc.source.text;
+        this.open(filePath, text);
+        return;
+      }
+    } else {
+      let text = fullText;
+      if (text === undefined) return;
+      this.open(filePath, text);
+      return;
+    }
+    this.refreshSummary(filePath, doc);
+  }
+
+  close(filePath: string, reindexFromDisk = true): void {
+    const doc = this.docs.get(filePath);
+    if (!doc) return;
+    doc.source?.dispose();
+    this.docs.delete(filePath);
+    if (!reindexFromDisk) return;
+    this.index.remove(filePath);
+    try {
+      const buf = fs.readFileSync(filePath);
+      const text = decodeUtf8(buf, this.limits.maxFileBytes);
+      if (typeof text === 'string') this.indexText(filePath, text);
+    } catch {
+      // Deleted or unreadable: it simply leaves the index.
+    }
+  }
+
+  /** A file changed on disk (not open): refresh its summary. */
+  fileChangedOnDisk(filePath: string, deleted: boolean): void {
+    if (this.docs.has(filePath)) return;
+    this.index.remove(filePath);
+    if (deleted) return;
+    try {
+      const text = decodeUtf8(fs.readFileSync(filePath), this.limits.maxFileBytes);
+      if (typeof text === 'string') this.indexText(filePath, text);
+    } catch {
+      // Unreadable files are left out of the index.
+    }
+  }
+
+  text(filePath: string): string | undefined {
+    return this.docs.get(filePath)?.source?.text;
+  }
+
+  source(filePath: string): PySource | undefined {
+    return this.docs.get(filePath)?.source;
+  }
+
+  unanalysable(filePath: string): Unanalysable | undefined {
+    return this.docs.get(filePath)?.unanalysable;
+  }
+
+  /** Findings for an open document, `# noqa` already applied. */
+  check(filePath: string): Finding[] {
+    const doc = this.docs.get(filePath);
+    if (!doc?.source || !doc.summary) return [];
+    const ctx = new FileContext(doc.source.root, doc.source.text, doc.summary, this.index);
+    doc.ctx = ctx;
+    doc.findings = applyNoqa(checkFile(ctx), doc.source);
+    return doc.findings;
+  }
+
+  /** Fixes for findings of an open document that overlap [start, end]. */
+  fixesAt(filePath: string, start: number, end: number): { finding: Finding; fixes: QuickFix[] }[] {
+    const doc = this.docs.get(filePath);
+    if (!doc?.ctx || !doc.findings) this.check(filePath);
+    const d = this.docs.get(filePath);
+    if (!d?.ctx || !d.findings) return [];
+    return d.findings
+      .filter((f) => f.start <= end && f.end >= start)
+      .map((finding) => ({ finding, fixes: fixesFor(d.ctx!, finding) }));
+  }
+
+  fixAll(filePath: string): TextEdit[] {
+    const findings = this.check(filePath);
+    const d = this.docs.get(filePath);
+    return d?.ctx ? fixAll(d.ctx, findings) : [];
+  }
+
+  /** One-shot analysis of a text (audits, benchmarks): indexes it, checks it, keeps nothing else. */
+  analyzeText(filePath: string, text: string): Finding[] {
+    const bad = unanalysable(text, this.limits.maxFileBytes);
+    if (bad) return [];
+    const src = PySource.create(this.language, text);
+    try {
+      const { name, isPackage } = moduleNameForPath(filePath);
+      const summary = summarise(src.root, text, name, isPackage);
+      this.index.set(filePath, summary);
+      return applyNoqa(checkFile(new FileContext(src.root, text, summary, this.index)), src);
+    } finally {
+      src.dispose();
+    }
+  }
+
+  dependentsOf(filePath: string): string[] {
+    return this.index.dependentsOf(filePath);
+  }
+
+  private refreshSummary(filePath: string, doc: OpenDoc): void {
+    doc.ctx = undefined;
+    doc.findings = undefined;
+    if (!doc.source) {
+      this.index.remove(filePath);
+      doc.summary = undefined;
+      return;
+    }
+    const { name, isPackage } = moduleNameForPath(filePath);
+    doc.summary = summarise(doc.source.root, doc.source.text, name, isPackage);
+    this.index.set(filePath, doc.summary);
+  }
+}
+
+const NOQA = /#\s*noqa\b(?::\s*([\w\-]+(?:\s*,\s*[\w\-]+)*))?/i;
+
+function applyNoqa(findings: Finding[], src: PySource): Finding[] {
+  return findings.filter((f) => {
+    const line = src.lineText(src.pointAt(f.start).row);
+    const m = NOQA.exec(line);
+    if (!m) return true;
+    if (!m[1]) return false;
+    const codes = m[1].split(',').map((s) => s.trim().toLowerCase());
+    return !codes.includes(f.code);
+  });
+}
+
+function unanalysable(text: string, maxBytes: number): Unanalysable | undefined {
+  if (text.length > maxBytes) return { reason: 'too-large', detail: `${text.length} characters exceeds the ${maxBytes} limit` };
+  const nul = text.indexOf('\0');
+  if (nul !== -1 && nul < 65536) return { reason: 'binary', detail: 'the file contains NUL bytes' };
+  return undefined;
+}
+
+function decodeUtf8(buf: Buffer, maxBytes: number): string | SkippedFile['reason'] {
+  if (buf.length > maxBytes) return 'too-large';
+  if (buf.subarray(0, 65536).includes(0)) return 'binary';
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  } catch {
+    return 'not-utf8';
+  }
+}
+
+async function readPythonFile(p: string, maxBytes: number): Promise<{ text: string } | { reason: SkippedFile['reason'] }> {
+  try {
+    const st = await fs.promises.stat(p);
+    if (st.size > maxBytes) return { reason: 'too-large' };
+    const r = decodeUtf8(await fs.promises.readFile(p), maxBytes);
+    return typeof r === 'string' ? { text: r } : { reason: r };
+  } catch {
+    return { reason: 'unreadable' };
+  }
+}

@@ -1,0 +1,430 @@
+// Owns the five Loopscope rules. Each finding points at the exact expression and carries what the
+// quick fixes need. The bar is zero false alarms: every branch that cannot prove misuse says "ok".
+import { FileContext } from './infer';
+import { Scope } from './scopes';
+import { child, namedChildren, PyNode } from './syntax';
+import { Ty } from './workspace';
+import { SYNC_VALUE_BUILTINS } from './knowledge';
+
+export type RuleCode = 'never-awaited' | 'coroutine-in-condition' | 'coroutine-misused' | 'dangling-task' | 'blocking-call-in-async';
+export const RULE_CODES: readonly RuleCode[] = ['never-awaited', 'coroutine-in-condition', 'coroutine-misused', 'dangling-task', 'blocking-call-in-async'];
+
+export type FixHint =
+  | { kind: 'add-await'; node: PyNode; parens: boolean }
+  | { kind: 'wrap-run'; node: PyNode }
+  | { kind: 'keep-task'; stmt: PyNode; call: PyNode; variable?: string; fresh: string }
+  | { kind: 'replace-sleep'; call: PyNode; parens: boolean };
+
+export interface Finding {
+  code: RuleCode;
+  start: number;
+  end: number;
+  message: string;
+  fixes: FixHint[];
+}
+
+type Use =
+  | { k: 'ok' }
+  | { k: 'dropped'; stmt: PyNode }
+  | { k: 'named'; name: string; target: PyNode; stmt: PyNode }
+  | { k: 'condition' }
+  | { k: 'misuse'; why: string };
+
+const OK: Use = { k: 'ok' };
+const COROUTINE_ATTRS = new Set(['close', 'send', 'throw', '__await__', 'cr_frame', 'cr_code', 'cr_running', 'cr_await', 'cr_suspended', 'cr_origin', '__name__', '__qualname__', '__class__', '__del__', '__repr__', 'gi_frame', 'gi_code', '__aenter__', '__aexit__', '__enter__', '__exit__']);
+const CONTAINERS = new Set(['list', 'tuple', 'set', 'expression_list', 'list_comprehension', 'set_comprehension', 'pair', 'dictionary', 'dictionary_comprehension']);
+const LOOPS = new Set(['for_statement', 'while_statement']);
+
+export function checkFile(ctx: FileContext): Finding[] {
+  const out: Finding[] = [];
+  const seen = new Set<string>();
+  const push = (f: Finding) => {
+    const key = `${f.code}:${f.start}:${f.end}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(f);
+  };
+  const walk = (n: PyNode) => {
+    if (n.type === 'call') checkCall(ctx, n, push);
+    else if (n.type === 'with_statement') checkWith(ctx, n, push);
+    else if (n.type === 'for_statement') checkFor(ctx, n, push);
+    for (const c of n.children) walk(c);
+  };
+  walk(ctx.root);
+  return out.filter((f) => !insideBrokenStatement(ctx.root, f)).sort((a, b) => a.start - b.start || a.end - b.end);
+}
+
+/** Findings inside a statement that failed to parse are dropped: the tree there is a guess. */
+function insideBrokenStatement(root: PyNode, f: Finding): boolean {
+  let n: PyNode | undefined = root;
+  for (;;) {
+    const next: PyNode | undefined = n.children.find((c) => c.start <= f.start && c.end >= f.end);
+    if (!next) return false;
+    if (next.type === 'ERROR' || (next.error && (n.type === 'block' || n.type === 'module') && !hasBlock(next))) return true;
+    if (next.type === 'ERROR') return true;
+    n = next;
+  }
+}
+
+function hasBlock(n: PyNode): boolean {
+  return n.children.some((c) => c.type === 'block' || c.type.endsWith('_clause'));
+}
+
+function describe(ctx: FileContext, n: PyNode): string {
+  const s = ctx.t(n).replace(/\s+/g, ' ');
+  return s.length > 40 ? s.slice(0, 37) + '...' : s;
+}
+
+function checkCall(ctx: FileContext, call: PyNode, push: (f: Finding) => void): void {
+  const fnNode = child(call, 'function');
+  if (!fnNode) return;
+  const fnTy = ctx.typeOf(fnNode);
+  if (!fnTy) return;
+  if (fnTy.k === 'func' && fnTy.facts?.blocking) {
+    const owner = enclosingFunction(call);
+    if (owner && owner.type === 'function_definition' && isAsyncDef(owner)) {
+      const isSleep = fnTy.q === 'time.sleep' || /(^|\.)time\.sleep$/.test(fnTy.q);
+      push({
+        code: 'blocking-call-in-async',
+        start: call.start,
+        end: call.end,
+        message: `\`${ctx.t(fnNode)}()\` blocks the event loop inside \`async def\`; use ${fnTy.facts.blocking.replacement}`,
+        fixes: isSleep ? [{ kind: 'replace-sleep', call, parens: needsParens(call) }] : [],
+      });
+    }
+  }
+  const result = ctx.index.callResult(fnTy);
+  if (!result) return;
+  if (result.k === 'awaitable') checkAwaitableUse(ctx, call, `${describe(ctx, call)}`, push);
+  else if (result.k === 'task') checkTaskUse(ctx, call, push);
+}
+
+function checkAwaitableUse(ctx: FileContext, expr: PyNode, what: string, push: (f: Finding) => void): void {
+  const use = useOf(ctx, expr);
+  reportUse(ctx, expr, what, use, push, true);
+}
+
+function reportUse(ctx: FileContext, expr: PyNode, what: string, use: Use, push: (f: Finding) => void, followName: boolean): void {
+  const awaitFix = (): FixHint[] => (canAwaitAt(expr) ? [{ kind: 'add-await', node: expr, parens: needsParens(expr) }] : []);
+  switch (use.k) {
+    case 'ok':
+      return;
+    case 'condition':
+      push({ code: 'coroutine-in-condition', start: expr.start, end: expr.end, message: `Coroutine \`${what}\` is always true in a condition; it is never awaited`, fixes: awaitFix() });
+      return;
+    case 'misuse':
+      push({ code: 'coroutine-misused', start: expr.start, end: expr.end, message: `Coroutine \`${what}\` is ${use.why} without being awaited`, fixes: awaitFix() });
+      return;
+    case 'dropped': {
+      const fixes = awaitFix();
+      const scope = ctx.scopeOf(expr);
+      if (!fixes.length && scope.isModule && use.stmt.type === 'expression_statement' && namedChildren(use.stmt).length === 1 && namedChildren(use.stmt)[0] === expr) {
+        fixes.push({ kind: 'wrap-run', node: expr });
+      }
+      push({ code: 'never-awaited', start: expr.start, end: expr.end, message: `Coroutine \`${what}\` is created but never awaited`, fixes });
+      return;
+    }
+    case 'named': {
+      if (!followName) return;
+      const scope = ctx.scopeOf(expr);
+      const verdict = nameVerdict(ctx, scope, use);
+      if (verdict === 'unused') {
+        push({
+          code: 'never-awaited',
+          start: expr.start,
+          end: expr.end,
+          message: use.name === '_' ? `Coroutine \`${what}\` is assigned to \`_\` and never awaited` : `Coroutine \`${what}\` is assigned to \`${use.name}\` but never awaited or used`,
+          fixes: awaitFix(),
+        });
+        return;
+      }
+      if (verdict === 'single') {
+        // The name always holds this coroutine: each read is checked like the call itself.
+        for (const load of ctx.scopeOf(expr).loads.get(use.name) ?? []) {
+          if (load.start < use.stmt.end || ctx.scopeOf(load) !== scope || inLambdaOrComprehension(load, scope.node)) continue;
+          const u = useOf(ctx, load);
+          if (u.k === 'condition' || u.k === 'misuse') reportUse(ctx, load, use.name, u, push, false);
+        }
+      }
+      return;
+    }
+  }
+}
+
+/** `unused`: the coroutine is dropped; `single`: name bound once, reads can be checked; `other`: give up. */
+function nameVerdict(ctx: FileContext, scope: Scope, use: Extract<Use, { k: 'named' }>): 'unused' | 'single' | 'other' {
+  if (use.name === '_') return scope.isModule || !(scope.loads.get('_')?.length) ? 'unused' : 'other';
+  if (scope.isModule || scope.dynamic || scope.declaredNonLocal.has(use.name)) return 'other';
+  if (scope.node.type === 'class_definition') return 'other';
+  const loads = scope.loads.get(use.name) ?? [];
+  const loop = enclosingLoop(use.stmt, scope.node);
+  const used = loads.some((l) => l.start >= use.stmt.end || ctx.scopeOf(l) !== scope || (loop && l.start >= loop.start && l.end <= loop.end));
+  if (!used) return 'unused';
+  const b = scope.single(use.name);
+  return b && b.target === use.target ? 'single' : 'other';
+}
+
+function enclosingLoop(n: PyNode, stop: PyNode): PyNode | undefined {
+  for (let p = n.parent; p && p !== stop; p = p.parent) if (LOOPS.has(p.type)) return p;
+  return undefined;
+}
+
+function inLambdaOrComprehension(n: PyNode, stop: PyNode): boolean {
+  for (let p = n.parent; p && p !== stop; p = p.parent) {
+    if (p.type === 'lambda' || p.type.endsWith('comprehension') || p.type === 'generator_expression') return true;
+  }
+  return false;
+}
+
+/** How the value of `node` is used by its surroundings. */
+function useOf(ctx: FileContext, node: PyNode): Use {
+  const p = node.parent;
+  if (!p) return OK;
+  switch (p.type) {
+    case 'parenthesized_expression':
+      return useOf(ctx, p);
+    case 'await':
+    case 'return_statement':
+    case 'yield':
+    case 'lambda':
+    case 'keyword_argument':
+    case 'list_splat':
+    case 'dictionary_splat':
+    case 'interpolation':
+      return OK;
+    case 'expression_statement':
+      return { k: 'dropped', stmt: p };
+    case 'assignment': {
+      if (node.field !== 'right') return OK;
+      const left = child(p, 'left');
+      if (!left) return OK;
+      if (left.type === 'identifier') return { k: 'named', name: ctx.t(left), target: left, stmt: statementOf(p) };
+      if (left.type === 'pattern_list' || left.type === 'tuple_pattern' || left.type === 'tuple' || left.type === 'list_pattern') {
+        return { k: 'misuse', why: 'unpacked' };
+      }
+      return OK;
+    }
+    case 'augmented_assignment':
+      return node.field === 'right' ? { k: 'misuse', why: 'used in arithmetic' } : OK;
+    case 'named_expression': {
+      if (node.field !== 'value') return OK;
+      const name = child(p, 'name');
+      const outer = useOf(ctx, p);
+      if (outer.k === 'condition' || outer.k === 'misuse') return outer;
+      if (outer.k === 'dropped' && name) return { k: 'named', name: ctx.t(name), target: name, stmt: statementOf(p) };
+      return OK;
+    }
+    case 'conditional_expression': {
+      const parts = namedChildren(p);
+      if (parts[1] === node) return { k: 'condition' };
+      return useOf(ctx, p);
+    }
+    case 'boolean_operator':
+      if (node.field === 'left') return { k: 'condition' };
+      return useOf(ctx, p);
+    case 'not_operator':
+      return { k: 'condition' };
+    case 'if_statement':
+    case 'elif_clause':
+    case 'while_statement':
+      return node.field === 'condition' ? { k: 'condition' } : OK;
+    case 'if_clause':
+      return { k: 'condition' };
+    case 'assert_statement':
+      return namedChildren(p)[0] === node ? { k: 'condition' } : OK;
+    case 'expression_list':
+    case 'tuple': {
+      // `a, b = f(), g()` pairs each value with its target.
+      const a = p.parent;
+      if (a?.type === 'assignment' && p.field === 'right') {
+        const left = child(a, 'left');
+        const items = namedChildren(p);
+        if (left && (left.type === 'pattern_list' || left.type === 'tuple_pattern')) {
+          const targets = namedChildren(left);
+          const i = items.indexOf(node);
+          if (targets.length === items.length && targets[i]?.type === 'identifier') {
+            return { k: 'named', name: ctx.t(targets[i]), target: targets[i], stmt: statementOf(a) };
+          }
+          return OK;
+        }
+      }
+      return containerUse(ctx, p);
+    }
+    case 'list':
+    case 'set':
+    case 'list_comprehension':
+    case 'set_comprehension':
+    case 'dictionary':
+    case 'dictionary_comprehension':
+      if (p.type.endsWith('comprehension') && node.field !== 'body') return OK;
+      return containerUse(ctx, p);
+    case 'pair':
+      return node.field === 'value' && p.parent ? containerUse(ctx, p.parent) : OK;
+    case 'generator_expression':
+      return node.field === 'body' ? containerUse(ctx, p) : OK;
+    case 'argument_list': {
+      const call = p.parent;
+      const f = call ? child(call, 'function') : undefined;
+      if (!f) return OK;
+      const ft = ctx.typeOf(f);
+      if (ft?.k === 'func' && ft.q.startsWith('builtins.')) {
+        const name = ft.q.slice('builtins.'.length);
+        if (SYNC_VALUE_BUILTINS.has(name)) return { k: 'misuse', why: `passed to \`${name}()\`` };
+      }
+      return OK;
+    }
+    case 'attribute': {
+      if (node.field !== 'object') return OK;
+      const attr = child(p, 'attribute');
+      if (!attr || COROUTINE_ATTRS.has(ctx.t(attr))) return OK;
+      return { k: 'misuse', why: `used for attribute access (\`.${ctx.t(attr)}\`)` };
+    }
+    case 'subscript':
+      return node.field === 'value' ? { k: 'misuse', why: 'subscripted' } : OK;
+    case 'binary_operator':
+      return { k: 'misuse', why: 'used in arithmetic' };
+    case 'unary_operator':
+      return { k: 'misuse', why: 'used in arithmetic' };
+    case 'for_statement':
+      return node.field === 'right' && !isAsyncStatement(p) ? { k: 'misuse', why: 'iterated with a sync `for`' } : OK;
+    case 'for_in_clause':
+      return node.field === 'right' && !p.children.some((c) => !c.named && c.type === 'async') ? { k: 'misuse', why: 'iterated with a sync `for`' } : OK;
+    case 'with_item':
+    case 'as_pattern': {
+      const item = p.type === 'as_pattern' ? p.parent : p;
+      if (item?.type !== 'with_item') return OK;
+      const stmt = item.parent?.parent;
+      return stmt && !isAsyncStatement(stmt) ? { k: 'misuse', why: 'used in a sync `with`' } : OK;
+    }
+    default:
+      return OK;
+  }
+}
+
+function containerUse(ctx: FileContext, container: PyNode): Use {
+  const u = useOf(ctx, container);
+  if (u.k === 'dropped') return u;
+  if (u.k === 'named') return u;
+  return OK;
+}
+
+function statementOf(n: PyNode): PyNode {
+  let s = n;
+  while (s.parent && s.parent.type !== 'block' && s.parent.type !== 'module') s = s.parent;
+  return s;
+}
+
+function checkTaskUse(ctx: FileContext, call: PyNode, push: (f: Finding) => void): void {
+  // `ensure_future(existing_future)` returns it unchanged: only a freshly created awaitable counts.
+  const args = child(call, 'arguments');
+  const first = args ? namedChildren(args)[0] : undefined;
+  if (!first || first.type === 'keyword_argument') return;
+  const fnText = ctx.t(child(call, 'function')!);
+  if (/ensure_future$/.test(fnText) && first.type !== 'call') return;
+  const use = useOf(ctx, call);
+  const scope = ctx.scopeOf(call);
+  const fresh = scope.bindings.has('task') || ctx.scopes.get(ctx.root)!.bindings.has('task') ? '_task' : 'task';
+  if (use.k === 'dropped') {
+    if (use.stmt.type !== 'expression_statement' || namedChildren(use.stmt)[0] !== call) {
+      push({ code: 'dangling-task', start: call.start, end: call.end, message: `Task from \`${fnText}()\` is not kept; it can be garbage-collected before it finishes`, fixes: [] });
+      return;
+    }
+    push({
+      code: 'dangling-task',
+      start: call.start,
+      end: call.end,
+      message: `Task from \`${fnText}()\` is not kept; it can be garbage-collected before it finishes`,
+      fixes: [{ kind: 'keep-task', stmt: use.stmt, call, fresh }],
+    });
+    return;
+  }
+  if (use.k === 'named') {
+    const v = nameVerdict(ctx, scope, use);
+    if (v !== 'unused') return;
+    push({
+      code: 'dangling-task',
+      start: call.start,
+      end: call.end,
+      message: use.name === '_' ? `Task from \`${fnText}()\` is assigned to \`_\`; it can be garbage-collected before it finishes` : `Task from \`${fnText}()\` is kept only in \`${use.name}\`, which is never used; it can be garbage-collected before it finishes`,
+      fixes: use.name === '_' ? [] : [{ kind: 'keep-task', stmt: use.stmt, call, variable: use.name, fresh }],
+    });
+  }
+}
+
+function checkWith(ctx: FileContext, stmt: PyNode, push: (f: Finding) => void): void {
+  if (isAsyncStatement(stmt)) return;
+  const clause = stmt.children.find((c) => c.type === 'with_clause');
+  for (const item of clause ? namedChildren(clause) : []) {
+    if (item.type !== 'with_item') continue;
+    let v = child(item, 'value');
+    if (v?.type === 'as_pattern') v = namedChildren(v)[0];
+    if (!v || v.type === 'call' && isAwaitableCall(ctx, v)) continue; // reported as a coroutine use
+    const t = ctx.typeOf(v);
+    if (asyncOnlyContextManager(ctx, t)) {
+      push({ code: 'coroutine-misused', start: v.start, end: v.end, message: `\`${describe(ctx, v)}\` is an async context manager; use \`async with\``, fixes: [] });
+    }
+  }
+}
+
+function checkFor(ctx: FileContext, stmt: PyNode, push: (f: Finding) => void): void {
+  if (isAsyncStatement(stmt)) return;
+  const right = child(stmt, 'right');
+  if (!right || right.type === 'call' && isAwaitableCall(ctx, right)) return;
+  const t = ctx.typeOf(right);
+  if (!t) return;
+  let asyncOnly = t.k === 'asynciter';
+  if (t.k === 'instance') {
+    const facts = ctx.index.classFacts(t.cls);
+    if (facts?.asyncIterable && (t.cls.k === 'known' || ctx.index.classHasMember(t.cls, '__iter__') === false)) asyncOnly = true;
+    if (t.cls.k === 'ws' && ctx.index.classHasMember(t.cls, '__aiter__') === true && ctx.index.classHasMember(t.cls, '__iter__') === false && ctx.index.classHasMember(t.cls, '__getitem__') === false) asyncOnly = true;
+  }
+  if (asyncOnly) {
+    push({ code: 'coroutine-misused', start: right.start, end: right.end, message: `\`${describe(ctx, right)}\` is an async iterator; use \`async for\``, fixes: [] });
+  }
+}
+
+function isAwaitableCall(ctx: FileContext, call: PyNode): boolean {
+  const r = ctx.typeOf(call);
+  return r?.k === 'awaitable';
+}
+
+function asyncOnlyContextManager(ctx: FileContext, t: Ty | undefined): boolean {
+  if (!t) return false;
+  if (t.k === 'asynccm') return true;
+  if (t.k !== 'instance') return false;
+  const facts = ctx.index.classFacts(t.cls);
+  if (!facts?.asyncOnlyCM) return false;
+  // A workspace subclass that adds `__enter__` works with a plain `with`.
+  return t.cls.k === 'known' || ctx.index.classHasMember(t.cls, '__enter__') === false;
+}
+
+export function isAsyncStatement(n: PyNode): boolean {
+  return n.children.some((c) => !c.named && c.type === 'async');
+}
+
+function isAsyncDef(fn: PyNode): boolean {
+  return isAsyncStatement(fn);
+}
+
+function enclosingFunction(n: PyNode): PyNode | undefined {
+  for (let p = n.parent; p; p = p.parent) {
+    if (p.type === 'function_definition' || p.type === 'lambda') return p;
+  }
+  return undefined;
+}
+
+/** `await` is valid here: directly inside an `async def`, not in a lambda or generator expression. */
+function canAwaitAt(n: PyNode): boolean {
+  for (let p = n.parent; p; p = p.parent) {
+    if (p.type === 'lambda' || p.type === 'generator_expression') return false;
+    if (p.type === 'function_definition') return isAsyncDef(p);
+    if (p.type === 'class_definition') return false;
+  }
+  return false;
+}
+
+function needsParens(n: PyNode): boolean {
+  const p = n.parent;
+  if (!p) return false;
+  return (p.type === 'attribute' && n.field === 'object') || (p.type === 'subscript' && n.field === 'value') || (p.type === 'call' && n.field === 'function');
+}

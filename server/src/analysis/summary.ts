@@ -1,0 +1,448 @@
+// Owns the per-module summary the workspace index keeps for every file: definitions (async or not),
+// classes with their methods and attribute hints, imports (absolute, relative, aliased, star) and
+// module-level assignments. Small and tree-free, so closed files cost little memory.
+import { child, childrenByField, hasKeyword, namedChildren, PyNode } from './syntax';
+
+/** A type as written in source, resolved lazily in the defining module's namespace. */
+export interface TypeHint {
+  /** Dotted expression, e.g. `Foo`, `mod.Foo`, `asyncio.Lock`. */
+  dotted: string;
+  /** `annotation`/`alias`: the value is of that class; `call`: result of calling it; `await-call`: awaited result. */
+  how: 'annotation' | 'call' | 'await-call' | 'alias';
+}
+
+export interface FunctionSummary {
+  name: string;
+  isAsync: boolean;
+  /** `async def` containing `yield`: calling it gives an async generator, not a coroutine. */
+  isAsyncGenerator: boolean;
+  /** Decorators that may change what a call returns (anything not in TRANSPARENT_DECORATORS). */
+  opaqueDecorators: string[];
+  isAsyncContextManager: boolean;
+  isContextManager: boolean;
+  isProperty: boolean;
+  returns?: TypeHint;
+  params: { name: string; hint?: TypeHint }[];
+  start: number;
+}
+
+export interface ClassSummary {
+  name: string;
+  bases: string[];
+  methods: Map<string, FunctionSummary>;
+  /** Attribute name → hints; more than one distinct hint means unknown. */
+  attributes: Map<string, TypeHint[]>;
+  start: number;
+}
+
+export interface ModuleSummary {
+  name: string;
+  isPackage: boolean;
+  functions: Map<string, FunctionSummary>;
+  classes: Map<string, ClassSummary>;
+  /** Local name → absolute dotted target (a module or a symbol inside one). */
+  imports: Map<string, string>;
+  starImports: string[];
+  /** Module-level names bound exactly once by a plain assignment. */
+  assignments: Map<string, TypeHint>;
+  /** Names bound more than once at module level (never trusted for inference). */
+  rebound: Set<string>;
+  /** Every module this one imports from (absolute names). */
+  dependencies: Set<string>;
+}
+
+const TRANSPARENT_DECORATORS = new Set([
+  'staticmethod', 'classmethod', 'abstractmethod', 'abc.abstractmethod', 'override', 'typing.override',
+  'overload', 'typing.overload', 'final', 'typing.final', 'functools.wraps', 'wraps', 'types.coroutine',
+  'asyncio.coroutine', 'coroutine',
+]);
+
+export function summarise(root: PyNode, text: string, moduleName: string, isPackage: boolean): ModuleSummary {
+  const m: ModuleSummary = {
+    name: moduleName,
+    isPackage,
+    functions: new Map(),
+    classes: new Map(),
+    imports: new Map(),
+    starImports: [],
+    assignments: new Map(),
+    rebound: new Set(),
+    dependencies: new Set(),
+  };
+  const bindCount = new Map<string, number>();
+  const bump = (n: string) => bindCount.set(n, (bindCount.get(n) ?? 0) + 1);
+  const t = (n: PyNode) => text.slice(n.start, n.end);
+
+  const visitStatements = (stmts: PyNode[]) => {
+    for (const s of stmts) {
+      switch (s.type) {
+        case 'function_definition':
+        case 'decorated_definition': {
+          const def = unwrapDecorated(s);
+          if (def.type === 'function_definition') {
+            const f = summariseFunction(s, text);
+            if (f) {
+              m.functions.set(f.name, f);
+              bump(f.name);
+            }
+          } else if (def.type === 'class_definition') {
+            const c = summariseClass(s, text);
+            if (c) {
+              m.classes.set(c.name, c);
+              bump(c.name);
+            }
+          }
+          break;
+        }
+        case 'class_definition': {
+          const c = summariseClass(s, text);
+          if (c) {
+            m.classes.set(c.name, c);
+            bump(c.name);
+          }
+          break;
+        }
+        case 'import_statement':
+        case 'import_from_statement':
+        case 'future_import_statement':
+          readImport(s, text, m, bump);
+          break;
+        case 'expression_statement': {
+          const a = s.children[0];
+          if (a?.type === 'assignment') {
+            const left = child(a, 'left');
+            const right = child(a, 'right');
+            const ann = child(a, 'type');
+            if (left?.type === 'identifier') {
+              const name = t(left);
+              bump(name);
+              const hint = ann ? annotationHint(ann, text) : right ? valueHint(right, text) : undefined;
+              if (hint) m.assignments.set(name, hint);
+            } else if (left) {
+              for (const id of identifiersIn(left)) bump(t(id));
+            }
+          }
+          break;
+        }
+        case 'if_statement':
+        case 'try_statement':
+        case 'with_statement': {
+          // Conditional imports/definitions (`try: import x except ImportError`) still count.
+          for (const b of blocksOf(s)) visitStatements(b.children);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  };
+  visitStatements(root.children);
+  for (const [name, n] of bindCount) {
+    if (n > 1) {
+      m.rebound.add(name);
+      m.assignments.delete(name);
+    }
+  }
+  return m;
+}
+
+function blocksOf(node: PyNode): PyNode[] {
+  const out: PyNode[] = [];
+  const walk = (n: PyNode) => {
+    for (const c of n.children) {
+      if (c.type === 'block') out.push(c);
+      else if (c.type.endsWith('_clause')) walk(c);
+    }
+  };
+  walk(node);
+  return out;
+}
+
+export function unwrapDecorated(node: PyNode): PyNode {
+  return node.type === 'decorated_definition' ? child(node, 'definition') ?? node : node;
+}
+
+function decoratorNames(node: PyNode, text: string): string[] {
+  if (node.type !== 'decorated_definition') return [];
+  return node.children
+    .filter((c) => c.type === 'decorator')
+    .map((d) => {
+      const e = namedChildren(d)[0];
+      if (!e) return '';
+      const callee = e.type === 'call' ? child(e, 'function') ?? e : e;
+      return text.slice(callee.start, callee.end);
+    });
+}
+
+export function summariseFunction(node: PyNode, text: string): FunctionSummary | undefined {
+  const def = unwrapDecorated(node);
+  const nameNode = child(def, 'name');
+  if (!nameNode) return undefined;
+  const decorators = decoratorNames(node, text);
+  const isAsync = hasKeyword(def, 'async');
+  const body = child(def, 'body');
+  const params: FunctionSummary['params'] = [];
+  const paramsNode = child(def, 'parameters');
+  if (paramsNode) {
+    for (const p of namedChildren(paramsNode)) {
+      const info = paramInfo(p, text);
+      if (info) params.push(info);
+    }
+  }
+  const ret = child(def, 'return_type');
+  return {
+    name: text.slice(nameNode.start, nameNode.end),
+    isAsync,
+    isAsyncGenerator: isAsync && !!body && containsYield(body),
+    opaqueDecorators: decorators.filter((d) => !TRANSPARENT_DECORATORS.has(d) && !d.endsWith('.setter')),
+    isAsyncContextManager: decorators.some((d) => d === 'asynccontextmanager' || d === 'contextlib.asynccontextmanager'),
+    isContextManager: decorators.some((d) => d === 'contextmanager' || d === 'contextlib.contextmanager'),
+    isProperty: decorators.some((d) => d === 'property' || d.endsWith('cached_property')),
+    returns: ret ? annotationHint(ret, text) : undefined,
+    params,
+    start: def.start,
+  };
+}
+
+export function paramInfo(p: PyNode, text: string): { name: string; hint?: TypeHint } | undefined {
+  switch (p.type) {
+    case 'identifier':
+      return { name: text.slice(p.start, p.end) };
+    case 'typed_parameter':
+    case 'typed_default_parameter':
+    case 'default_parameter': {
+      const id = child(p, 'name') ?? p.children.find((c) => c.type === 'identifier');
+      if (!id || id.type !== 'identifier') return undefined;
+      const ann = child(p, 'type');
+      return { name: text.slice(id.start, id.end), hint: ann ? annotationHint(ann, text) : undefined };
+    }
+    default:
+      return undefined;
+  }
+}
+
+function containsYield(node: PyNode): boolean {
+  for (const c of node.children) {
+    if (c.type === 'yield') return true;
+    if (c.type === 'function_definition' || c.type === 'class_definition' || c.type === 'lambda' || c.type === 'decorated_definition') continue;
+    if (containsYield(c)) return true;
+  }
+  return false;
+}
+
+function summariseClass(node: PyNode, text: string): ClassSummary | undefined {
+  const def = unwrapDecorated(node);
+  const nameNode = child(def, 'name');
+  const body = child(def, 'body');
+  if (!nameNode) return undefined;
+  const bases: string[] = [];
+  const sup = child(def, 'superclasses');
+  if (sup) {
+    for (const b of namedChildren(sup)) {
+      if (b.type === 'identifier' || b.type === 'attribute') bases.push(text.slice(b.start, b.end));
+      else if (b.type === 'subscript') {
+        const v = child(b, 'value');
+        if (v) bases.push(text.slice(v.start, v.end));
+      } else if (b.type === 'generic_type') {
+        const v = b.children[0];
+        if (v) bases.push(text.slice(v.start, v.end));
+      }
+    }
+  }
+  const c: ClassSummary = { name: text.slice(nameNode.start, nameNode.end), bases, methods: new Map(), attributes: new Map(), start: def.start };
+  const addAttr = (name: string, hint: TypeHint | undefined) => {
+    const list = c.attributes.get(name) ?? [];
+    // An attribute with a value we cannot type is recorded as unknown so it is never trusted.
+    list.push(hint ?? { dotted: '?', how: 'alias' });
+    c.attributes.set(name, list);
+  };
+  for (const s of body?.children ?? []) {
+    const d = unwrapDecorated(s);
+    if (d.type === 'function_definition') {
+      const f = summariseFunction(s, text);
+      if (!f) continue;
+      c.methods.set(f.name, f);
+      const fbody = child(d, 'body');
+      if (fbody) collectSelfAssignments(fbody, text, f, addAttr);
+    } else if (s.type === 'expression_statement' && s.children[0]?.type === 'assignment') {
+      const a = s.children[0];
+      const left = child(a, 'left');
+      if (left?.type !== 'identifier') continue;
+      const ann = child(a, 'type');
+      const right = child(a, 'right');
+      addAttr(text.slice(left.start, left.end), ann ? annotationHint(ann, text) : right ? valueHint(right, text) : undefined);
+    }
+  }
+  return c;
+}
+
+function collectSelfAssignments(
+  body: PyNode,
+  text: string,
+  method: FunctionSummary,
+  add: (name: string, hint: TypeHint | undefined) => void,
+): void {
+  const self = method.params[0]?.name;
+  if (!self) return;
+  const walk = (n: PyNode) => {
+    for (const c of n.children) {
+      if (c.type === 'function_definition' || c.type === 'class_definition' || c.type === 'lambda') continue;
+      if (c.type === 'assignment' || c.type === 'augmented_assignment') {
+        const left = child(c, 'left');
+        if (left?.type === 'attribute') {
+          const obj = child(left, 'object');
+          const attr = child(left, 'attribute');
+          if (obj && attr && text.slice(obj.start, obj.end) === self) {
+            const ann = child(c, 'type');
+            const right = child(c, 'right');
+            let hint: TypeHint | undefined;
+            if (c.type === 'assignment') {
+              if (ann) hint = annotationHint(ann, text);
+              else if (right?.type === 'identifier') {
+                // `self.x = param` takes the parameter's annotation.
+                const pname = text.slice(right.start, right.end);
+                hint = method.params.find((p) => p.name === pname)?.hint;
+              } else if (right) hint = valueHint(right, text);
+            }
+            add(text.slice(attr.start, attr.end), hint);
+          }
+        }
+      }
+      walk(c);
+    }
+  };
+  walk(body);
+}
+
+/** Hint for `x = <value>`: constructor/factory calls, awaited calls and aliases. */
+export function valueHint(value: PyNode, text: string): TypeHint | undefined {
+  let v = value;
+  let awaited = false;
+  if (v.type === 'await') {
+    awaited = true;
+    v = namedChildren(v)[0] ?? v;
+  }
+  if (v.type === 'call') {
+    const f = child(v, 'function');
+    if (f && isDotted(f)) return { dotted: text.slice(f.start, f.end), how: awaited ? 'await-call' : 'call' };
+    return undefined;
+  }
+  if (!awaited && isDotted(v)) return { dotted: text.slice(v.start, v.end), how: 'alias' };
+  return undefined;
+}
+
+function isDotted(n: PyNode): boolean {
+  if (n.type === 'identifier') return true;
+  if (n.type === 'attribute') {
+    const o = child(n, 'object');
+    return !!o && isDotted(o);
+  }
+  return false;
+}
+
+/** Class named by an annotation: `Foo`, `"Foo"`, `mod.Foo`, `Optional[Foo]`, `Foo | None`. */
+export function annotationHint(typeNode: PyNode, text: string): TypeHint | undefined {
+  let n: PyNode | undefined = typeNode.type === 'type' ? namedChildren(typeNode)[0] : typeNode;
+  for (let guard = 0; n && guard < 5; guard++) {
+    if (n.type === 'identifier' || n.type === 'attribute') {
+      if (!isDotted(n)) return undefined;
+      return { dotted: text.slice(n.start, n.end), how: 'annotation' };
+    }
+    if (n.type === 'string') {
+      const s = text.slice(n.start, n.end).replace(/^[rbuf]*['"]{1,3}|['"]{1,3}$/gi, '').trim();
+      const m = /^(?:Optional\[\s*([\w.]+)\s*\]|([\w.]+)(?:\s*\|\s*None)?)$/.exec(s);
+      const d = m?.[1] ?? m?.[2];
+      return d ? { dotted: d, how: 'annotation' } : undefined;
+    }
+    if (n.type === 'binary_operator') {
+      const l = child(n, 'left');
+      const r = child(n, 'right');
+      if (r?.type === 'none') n = l;
+      else if (l?.type === 'none') n = r;
+      else return undefined;
+      continue;
+    }
+    if (n.type === 'generic_type' || n.type === 'subscript') {
+      const head = n.type === 'subscript' ? child(n, 'value') : n.children[0];
+      const headText = head ? text.slice(head.start, head.end) : '';
+      if (headText !== 'Optional' && headText !== 'typing.Optional') return undefined;
+      const arg = n.type === 'subscript' ? child(n, 'subscript') : namedChildren(n)[1];
+      n = arg?.type === 'type_parameter' ? namedChildren(namedChildren(arg)[0] ?? arg)[0] ?? namedChildren(arg)[0] : arg;
+      if (n?.type === 'type') n = namedChildren(n)[0];
+      continue;
+    }
+    return undefined;
+  }
+  return undefined;
+}
+
+export function identifiersIn(n: PyNode): PyNode[] {
+  if (n.type === 'identifier') return [n];
+  if (n.type === 'attribute' || n.type === 'subscript') return [];
+  const out: PyNode[] = [];
+  for (const c of n.children) out.push(...identifiersIn(c));
+  return out;
+}
+
+function readImport(s: PyNode, text: string, m: ModuleSummary, bump: (n: string) => void): void {
+  const t = (n: PyNode) => text.slice(n.start, n.end).replace(/\s+/g, '');
+  if (s.type === 'import_statement') {
+    for (const n of childrenByField(s, 'name')) {
+      if (n.type === 'aliased_import') {
+        const target = child(n, 'name');
+        const alias = child(n, 'alias');
+        if (!target || !alias) continue;
+        m.imports.set(t(alias), t(target));
+        m.dependencies.add(t(target));
+        bump(t(alias));
+      } else {
+        const full = t(n);
+        const head = full.split('.')[0];
+        // `import a.b.c` binds `a`; keep `a` as a module.
+        if (!m.imports.has(head) || m.imports.get(head) === head) m.imports.set(head, head);
+        m.dependencies.add(full);
+        bump(head);
+      }
+    }
+    return;
+  }
+  if (s.type === 'future_import_statement') return;
+  const modNode = child(s, 'module_name');
+  if (!modNode) return;
+  let base: string;
+  if (modNode.type === 'relative_import') {
+    const prefix = modNode.children.find((c) => c.type === 'import_prefix');
+    const dots = prefix ? t(prefix).length : 0;
+    const rest = modNode.children.find((c) => c.type === 'dotted_name');
+    const pkgParts = m.name.split('.');
+    // A package's own `from . import x` is relative to itself; a module's to its parent.
+    const keep = pkgParts.length - (m.isPackage ? dots - 1 : dots);
+    if (keep < 0) return;
+    base = [...pkgParts.slice(0, keep), ...(rest ? [t(rest)] : [])].filter(Boolean).join('.');
+  } else {
+    base = t(modNode);
+  }
+  m.dependencies.add(base);
+  if (s.children.some((c) => c.type === 'wildcard_import')) {
+    m.starImports.push(base);
+    return;
+  }
+  for (const n of childrenByField(s, 'name')) {
+    if (n.type === 'aliased_import') {
+      const target = child(n, 'name');
+      const alias = child(n, 'alias');
+      if (!target || !alias) continue;
+      m.imports.set(t(alias), joinName(base, t(target)));
+      m.dependencies.add(joinName(base, t(target)));
+      bump(t(alias));
+    } else {
+      m.imports.set(t(n), joinName(base, t(n)));
+      m.dependencies.add(joinName(base, t(n)));
+      bump(t(n));
+    }
+  }
+}
+
+function joinName(a: string, b: string): string {
+  return a ? `${a}.${b}` : b;
+}

@@ -1,0 +1,306 @@
+// Owns parsing: web-tree-sitter + the Python grammar, and a compact JS mirror of the syntax tree.
+// Walking the wasm tree node by node is slow (~1 µs per node), so each parse is mirrored once into
+// plain objects, and after an incremental re-parse every statement the edit did not touch is reused.
+import * as path from 'node:path';
+import { Language, Parser, Tree, TreeCursor } from 'web-tree-sitter';
+
+/** A syntax node mirrored out of wasm. Offsets are UTF-16 code units, like JS strings and LSP. */
+export interface PyNode {
+  type: string;
+  named: boolean;
+  field: string | null;
+  start: number;
+  end: number;
+  children: PyNode[];
+  parent: PyNode | null;
+  /** True for ERROR nodes and nodes containing them (set on the mirror, kept for reuse checks). */
+  error: boolean;
+}
+
+export interface TextChange {
+  /** Offsets into the text before the change. */
+  start: number;
+  end: number;
+  text: string;
+}
+
+let languagePromise: Promise<Language> | undefined;
+
+/**
+ * Loads the runtime and grammar wasm once. `wasmDir` holds both files (the bundle's own folder);
+ * without it they are resolved from node_modules, which is how tests run from source.
+ */
+export function loadPython(wasmDir?: string): Promise<Language> {
+  if (!languagePromise) {
+    languagePromise = (async () => {
+      const runtimeWasm = wasmDir
+        ? path.join(wasmDir, 'tree-sitter.wasm')
+        : path.join(path.dirname(require.resolve('web-tree-sitter')), 'tree-sitter.wasm');
+      const grammarWasm = wasmDir
+        ? path.join(wasmDir, 'tree-sitter-python.wasm')
+        : require.resolve('tree-sitter-python/tree-sitter-python.wasm');
+      await Parser.init({ locateFile: () => runtimeWasm });
+      return Language.load(grammarWasm);
+    })();
+  }
+  return languagePromise;
+}
+
+/** One parsed Python text, re-parsed incrementally on edits. */
+export class PySource {
+  private tree: Tree;
+  private mirror: PyNode;
+  private lineStarts: number[] | undefined;
+
+  private constructor(
+    private readonly parser: Parser,
+    private readonly types: TypeNames,
+    public text: string,
+  ) {
+    const tree = parser.parse(text);
+    if (!tree) throw new Error('tree-sitter returned no tree');
+    this.tree = tree;
+    this.mirror = mirrorTree(tree, types, null);
+  }
+
+  static create(language: Language, text: string): PySource {
+    const parser = new Parser();
+    parser.setLanguage(language);
+    return new PySource(parser, typeNamesFor(language), text);
+  }
+
+  get root(): PyNode {
+    return this.mirror;
+  }
+
+  /** Applies edits in order (each against the text left by the previous one) and re-parses once. */
+  applyChanges(changes: readonly TextChange[]): void {
+    let dirtyStart = Infinity;
+    let dirtyEnd = -Infinity;
+    let delta = 0;
+    for (const c of changes) {
+      const startPos = this.pointAt(c.start);
+      const oldEndPos = this.pointAt(c.end);
+      const newText = this.text.slice(0, c.start) + c.text + this.text.slice(c.end);
+      const newEnd = c.start + c.text.length;
+      this.text = newText;
+      this.lineStarts = undefined;
+      const newEndPos = this.pointAt(newEnd);
+      this.tree.edit({
+        startIndex: c.start,
+        oldEndIndex: c.end,
+        newEndIndex: newEnd,
+        startPosition: startPos,
+        oldEndPosition: oldEndPos,
+        newEndPosition: newEndPos,
+      });
+      const d = c.text.length - (c.end - c.start);
+      // Keep one dirty window in new-text coordinates covering every change so far.
+      if (dirtyEnd >= c.end) dirtyEnd += d;
+      else if (dirtyEnd >= c.start) dirtyEnd = newEnd;
+      if (dirtyStart > c.start) dirtyStart = c.start;
+      dirtyEnd = Math.max(dirtyEnd, newEnd);
+      delta += d;
+    }
+    if (changes.length === 0) return;
+    const old = this.tree;
+    const fresh = this.parser.parse(this.text, old);
+    if (!fresh) throw new Error('tree-sitter returned no tree');
+    for (const r of fresh.getChangedRanges(old)) {
+      dirtyStart = Math.min(dirtyStart, r.startIndex);
+      dirtyEnd = Math.max(dirtyEnd, r.endIndex);
+    }
+    old.delete();
+    this.tree = fresh;
+    this.mirror = mirrorTree(fresh, this.types, {
+      old: this.mirror,
+      dirtyStart,
+      dirtyEnd,
+      delta,
+    });
+  }
+
+  /** Zero-based line/character (UTF-16) of an offset. */
+  pointAt(offset: number): { row: number; column: number } {
+    const starts = this.lines();
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { row: lo, column: offset - starts[lo] };
+  }
+
+  offsetAt(row: number, column: number): number {
+    const starts = this.lines();
+    if (row >= starts.length) return this.text.length;
+    const lineEnd = row + 1 < starts.length ? starts[row + 1] - 1 : this.text.length;
+    return Math.min(starts[row] + Math.max(0, column), Math.max(lineEnd, starts[row]));
+  }
+
+  lineText(row: number): string {
+    const starts = this.lines();
+    const s = starts[row] ?? this.text.length;
+    const e = row + 1 < starts.length ? starts[row + 1] : this.text.length;
+    return this.text.slice(s, e).replace(/\r?\n$/, '');
+  }
+
+  get lineCount(): number {
+    return this.lines().length;
+  }
+
+  dispose(): void {
+    this.tree.delete();
+    this.parser.delete();
+  }
+
+  private lines(): number[] {
+    if (!this.lineStarts) {
+      const starts = [0];
+      const t = this.text;
+      for (let i = t.indexOf('\n'); i !== -1; i = t.indexOf('\n', i + 1)) starts.push(i + 1);
+      this.lineStarts = starts;
+    }
+    return this.lineStarts;
+  }
+}
+
+interface TypeNames {
+  types: string[];
+  named: boolean[];
+  fields: (string | null)[];
+}
+const typeNameCache = new WeakMap<Language, TypeNames>();
+function typeNamesFor(language: Language): TypeNames {
+  let t = typeNameCache.get(language);
+  if (!t) {
+    const types: string[] = [];
+    const named: boolean[] = [];
+    for (let i = 0; i < language.nodeTypeCount; i++) {
+      types.push(language.nodeTypeForId(i) ?? '?');
+      named.push(language.nodeTypeIsNamed(i));
+    }
+    const fields: (string | null)[] = [null];
+    for (let i = 1; i <= language.fieldCount; i++) fields.push(language.fieldNameForId(i));
+    t = { types, named, fields };
+    typeNameCache.set(language, t);
+  }
+  return t;
+}
+
+interface Reuse {
+  old: PyNode;
+  dirtyStart: number;
+  dirtyEnd: number;
+  delta: number;
+}
+
+function mirrorTree(tree: Tree, names: TypeNames, reuse: Reuse | null): PyNode {
+  const cursor = tree.walk();
+  const root = readNode(cursor, names, null);
+  // Old statements indexed by (start, type) so untouched ones can be found after the shift.
+  const oldByStart = new Map<string, PyNode>();
+  if (reuse) collectStatements(reuse.old, 0, oldByStart);
+  if (cursor.gotoFirstChild()) {
+    readChildren(cursor, names, root, reuse, oldByStart, 0);
+    cursor.gotoParent();
+  }
+  cursor.delete();
+  return root;
+}
+
+function readNode(cursor: TreeCursor, names: TypeNames, parent: PyNode | null): PyNode {
+  const id = cursor.nodeTypeId;
+  const type = names.types[id];
+  return {
+    type,
+    named: names.named[id],
+    field: names.fields[cursor.currentFieldId] ?? null,
+    start: cursor.startIndex,
+    end: cursor.endIndex,
+    children: [],
+    parent,
+    error: type === 'ERROR' || cursor.nodeIsMissing,
+  };
+}
+
+const REUSE_DEPTH = 6;
+
+function collectStatements(node: PyNode, depth: number, out: Map<string, PyNode>): void {
+  for (const c of node.children) {
+    if (c.named) out.set(`${c.start}:${c.type}`, c);
+    if (depth + 1 < REUSE_DEPTH && (c.type === 'block' || c.type.endsWith('definition') || c.type === 'decorated_definition')) {
+      collectStatements(c, depth + 1, out);
+    }
+  }
+}
+
+function readChildren(
+  cursor: TreeCursor,
+  names: TypeNames,
+  parent: PyNode,
+  reuse: Reuse | null,
+  oldByStart: Map<string, PyNode>,
+  depth: number,
+): void {
+  do {
+    let node: PyNode | null = null;
+    if (reuse && depth < REUSE_DEPTH) {
+      const s = cursor.startIndex;
+      const e = cursor.endIndex;
+      // A node strictly outside the dirty window (with a one-character margin) is textually identical.
+      if (e < reuse.dirtyStart || s > reuse.dirtyEnd) {
+        const shift = s > reuse.dirtyEnd ? reuse.delta : 0;
+        const type = names.types[cursor.nodeTypeId];
+        const old = oldByStart.get(`${s - shift}:${type}`);
+        if (old && old.type === type && old.end - old.start === e - s) {
+          node = old;
+          if (shift !== 0) shiftTree(old, shift);
+          old.parent = parent;
+          old.field = names.fields[cursor.currentFieldId] ?? null;
+        }
+      }
+    }
+    if (!node) {
+      node = readNode(cursor, names, parent);
+      if (cursor.gotoFirstChild()) {
+        readChildren(cursor, names, node, reuse, oldByStart, depth + 1);
+        cursor.gotoParent();
+      }
+    }
+    if (node.error) parent.error = true;
+    parent.children.push(node);
+  } while (cursor.gotoNextSibling());
+}
+
+function shiftTree(node: PyNode, d: number): void {
+  node.start += d;
+  node.end += d;
+  for (const c of node.children) shiftTree(c, d);
+}
+
+// ---- small helpers shared by the analysis ----
+
+export function child(node: PyNode, field: string): PyNode | undefined {
+  for (const c of node.children) if (c.field === field) return c;
+  return undefined;
+}
+
+export function childrenByField(node: PyNode, field: string): PyNode[] {
+  return node.children.filter((c) => c.field === field);
+}
+
+export function namedChildren(node: PyNode): PyNode[] {
+  return node.children.filter((c) => c.named && c.type !== 'comment');
+}
+
+export function hasKeyword(node: PyNode, kw: string): boolean {
+  for (const c of node.children) if (!c.named && c.type === kw) return true;
+  return false;
+}
+
+export function textOf(src: string, node: PyNode): string {
+  return src.slice(node.start, node.end);
+}
