@@ -1,0 +1,43 @@
+// The status bar item while a Loopscope session runs: `Loopscope: tick 1,234 · 12 tasks · 3 ready`,
+// with a pause icon while the loop is held. Updated at most 10 times a second; click focuses
+// the Async Tasks view.
+
+import * as vscode from 'vscode';
+import { statusText, statusTooltip } from '../views/format';
+import { Throttle } from '../views/throttle';
+import type { LoopscopeSessions } from './sessions';
+
+export class LoopscopeStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('loopscope.status', vscode.StatusBarAlignment.Left, 50);
+  private readonly throttle = new Throttle(100, () => this.render());
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly sessions: LoopscopeSessions) {
+    this.item.name = 'Loopscope';
+    this.item.command = 'loopscope.showTasks';
+    this.disposables.push(
+      this.item,
+      sessions.onDidChangeCurrent(() => this.render()),
+      sessions.onDidUpdate(({ session, change }) => {
+        if (session !== sessions.current || !change.statusChanged) return;
+        this.throttle.trigger();
+        if (session.mirror.status?.paused) this.throttle.flush();
+      }),
+    );
+    this.render();
+  }
+
+  private render(): void {
+    const session = this.sessions.current;
+    if (!session) { this.item.hide(); return; }
+    const status = session.mirror.status;
+    this.item.text = statusText(status);
+    this.item.tooltip = statusTooltip(status);
+    this.item.show();
+  }
+
+  dispose(): void {
+    this.throttle.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}

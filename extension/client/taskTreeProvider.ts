@@ -1,0 +1,136 @@
+// The Async Tasks view: adapts the pure TaskTreeModel to vscode.TreeDataProvider, feeds it the
+// current session's mirror changes, and refreshes at most 10 times a second with only the nodes
+// that changed. Tooltips (with the await chain) are fetched lazily on hover.
+
+import * as vscode from 'vscode';
+import { TaskTreeModel, type NodeId, type TreeItemData } from '../views/taskTree';
+import type { TaskFilter } from '../views/taskFilter';
+import { formatCount, taskTooltip, type ChainState } from '../views/format';
+import { isFinished, TaskMirror } from '../views/taskMirror';
+import { Throttle } from '../views/throttle';
+import type { LoopscopeSession, LoopscopeSessions } from './sessions';
+
+export const TASKS_VIEW_ID = 'loopscope.tasks';
+const REFRESH_INTERVAL_MS = 100;
+
+const COLLAPSIBLE: Record<TreeItemData['collapsible'], vscode.TreeItemCollapsibleState> = {
+  none: vscode.TreeItemCollapsibleState.None,
+  collapsed: vscode.TreeItemCollapsibleState.Collapsed,
+  expanded: vscode.TreeItemCollapsibleState.Expanded,
+};
+
+export class TaskTreeProvider implements vscode.TreeDataProvider<NodeId>, vscode.Disposable {
+  readonly model = new TaskTreeModel(new TaskMirror());
+  readonly view: vscode.TreeView<NodeId>;
+  private session: LoopscopeSession | undefined;
+  private readonly changeEmitter = new vscode.EventEmitter<NodeId | NodeId[] | undefined>();
+  readonly onDidChangeTreeData = this.changeEmitter.event;
+  private readonly throttle = new Throttle(REFRESH_INTERVAL_MS, () => this.flushRefresh());
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly sessions: LoopscopeSessions) {
+    this.view = vscode.window.createTreeView(TASKS_VIEW_ID, { treeDataProvider: this, showCollapseAll: true });
+    this.disposables.push(
+      this.view, this.changeEmitter,
+      sessions.onDidChangeCurrent((s) => this.show(s)),
+      sessions.onDidUpdate(({ session, change }) => {
+        if (session !== this.session) return;
+        this.model.applyChange(change);
+        this.throttle.trigger();
+        // Make the held state exact the moment the loop pauses rather than up to 100 ms later.
+        if (change.statusChanged && session.mirror.status?.paused) this.throttle.flush();
+      }),
+    );
+    this.show(sessions.current);
+  }
+
+  get currentSession(): LoopscopeSession | undefined { return this.session; }
+
+  setFilter(filter: TaskFilter | null): void {
+    this.model.setFilter(filter);
+    void vscode.commands.executeCommand('setContext', 'loopscope.tasksFiltered', filter !== null);
+    this.throttle.trigger();
+    this.throttle.flush();
+  }
+
+  private show(session: LoopscopeSession | undefined): void {
+    this.session = session;
+    this.model.setMirror(session?.mirror ?? new TaskMirror());
+    this.throttle.trigger();
+  }
+
+  private flushRefresh(): void {
+    const refresh = this.model.takeRefresh();
+    if (refresh) this.changeEmitter.fire(refresh.kind === 'all' ? undefined : refresh.nodes);
+    this.updateChrome();
+  }
+
+  /** View description (tick, pause) and message (filter / empty state) live outside the tree rows. */
+  private updateChrome(): void {
+    const status = this.session?.mirror.status;
+    const description = status ? `${status.paused ? 'paused · ' : ''}tick ${formatCount(status.tick)}` : undefined;
+    if (description !== this.view.description) this.view.description = description;
+    const filter = this.model.currentFilter;
+    let message: string | undefined;
+    if (filter) {
+      message = `Filter "${filter.text}": ${formatCount(this.model.shownTaskCount)} of ${formatCount(this.model.totalTaskCount)} tasks`;
+    } else if (this.session && !status) {
+      message = 'Waiting for the Python program to connect…';
+    }
+    if (message !== this.view.message) this.view.message = message;
+  }
+
+  getTreeItem(id: NodeId): vscode.TreeItem {
+    const data = this.model.getItem(id, Date.now());
+    if (!data) {
+      const gone = new vscode.TreeItem('(no longer tracked)');
+      gone.id = id;
+      return gone;
+    }
+    const item = new vscode.TreeItem(data.label, COLLAPSIBLE[data.collapsible]);
+    item.id = data.id;
+    item.description = data.description;
+    item.iconPath = new vscode.ThemeIcon(data.icon.id, data.icon.color ? new vscode.ThemeColor(data.icon.color) : undefined);
+    item.contextValue = data.contextValue;
+    if (data.kind === 'task') {
+      item.command = { command: 'loopscope.openTask', title: 'Open Suspension Point', arguments: [id] };
+      item.accessibilityInformation = { label: `${data.label}, ${data.description}` };
+    } else if (data.kind === 'future') {
+      const site = this.model.currentMirror.futures.get(data.futureId!)?.site;
+      if (site) item.tooltip = `${data.label} created at ${site.file}:${site.line}`;
+    }
+    return item;
+  }
+
+  getChildren(id?: NodeId): NodeId[] {
+    return this.model.getChildren(id);
+  }
+
+  getParent(id: NodeId): NodeId | undefined {
+    return this.model.getParent(id);
+  }
+
+  async resolveTreeItem(item: vscode.TreeItem, id: NodeId, token: vscode.CancellationToken): Promise<vscode.TreeItem> {
+    const data = this.model.getItem(id, Date.now());
+    const task = data?.taskId !== undefined ? this.model.currentMirror.tasks.get(data.taskId) : undefined;
+    if (!task) return item;
+    let chain: ChainState;
+    if (!isFinished(task) && this.session) {
+      try {
+        chain = await this.session.request('loopscope/awaitChain', { taskId: task.id });
+      } catch (e) {
+        chain = { error: e instanceof Error ? e.message : String(e) };
+      }
+    }
+    if (token.isCancellationRequested) return item;
+    const md = new vscode.MarkdownString(
+      taskTooltip(task, (t) => this.model.currentMirror.tasks.get(t), Date.now(), chain));
+    item.tooltip = md;
+    return item;
+  }
+
+  dispose(): void {
+    this.throttle.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}
