@@ -243,6 +243,9 @@ export class TaskModel {
       if (l.thread) rec.thread = l.thread;
       if (l.cls) rec.cls = l.cls;
       if (l.tickControl !== undefined) rec.tickControl = l.tickControl;
+      if (l.tick !== undefined) rec.tick = Math.max(rec.tick, l.tick);
+      if (l.paused !== undefined) rec.paused = l.paused;
+      if (l.closed !== undefined) rec.closed = l.closed;
       this.dirtyLoops.add(l.loop);
     }
     for (const ts of s.tasks) this.applyTaskSnapshot(ts);

@@ -135,7 +135,7 @@ export interface TaskSnapshot extends Partial<Omit<TaskCreatedEvent, 'kind'>>, P
   cancelledBy?: TaskDoneEvent['cancelledBy'];
 }
 export interface SnapshotResult {
-  loops: Partial<Omit<LoopCreatedEvent, 'kind'>>[];
+  loops: (Partial<Omit<LoopCreatedEvent, 'kind'>> & { tick?: number; paused?: boolean; closed?: boolean })[];
   tasks: TaskSnapshot[];
   futures: Partial<Omit<FutureCreatedEvent, 'kind'>>[];
   stats: Partial<Omit<StatsEvent, 'kind'>>;

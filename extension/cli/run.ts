@@ -1,0 +1,222 @@
+// `loopscope run`: argument parsing and one observed run on the shared core (DebugTarget + task
+// model): live status line, timeout with a final snapshot, report/trace files, the stderr summary
+// and the exit-code policy (`--fail-on`). No DAP here.
+
+import { writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { FindingKind } from '../protocol/customDap';
+import { DebugTarget, type ExitInfo } from '../adapter/target';
+import { LaunchError } from '../adapter/launcher';
+import { buildReport, formatStatusLine, formatSummary, type Report } from '../model/report';
+import { buildTrace } from '../model/trace';
+
+export const VERSION = '0.1.0';
+export const FINDING_KINDS: readonly FindingKind[] = ['never-awaited', 'blocking-call', 'unretrieved-exception', 'destroyed-pending', 'stall'];
+/** Exit code when the program exited 0 but a finding matched --fail-on. */
+export const EXIT_FINDINGS = 3;
+/** Exit code after --timeout stopped the program (as timeout(1) does). */
+export const EXIT_TIMEOUT = 124;
+/** Usage or configuration error (bad option, missing script or interpreter). */
+export const EXIT_USAGE = 2;
+
+export const USAGE = `Usage: loopscope run [options] [--] script.py [args...]
+       loopscope run [options] -m module [args...]
+       loopscope --help | --version
+
+Runs a Python asyncio program under Loopscope. The program's stdin, stdout and stderr pass
+through untouched; a summary of its tasks and findings is printed to stderr at the end.
+
+Options:
+  --report FILE              write the JSON report (schema loopscope-report/1, see docs/report.md)
+  --trace FILE               write a Chrome Trace Event file (open in Perfetto or chrome://tracing)
+  --timeout SECONDS          stop the program after SECONDS; still writes everything (exit code 124)
+  --python PATH              Python interpreter (3.9+); default: python3 on PATH
+  --fail-on KINDS            exit non-zero (3, or the program's own non-zero code) if any finding of
+                             these kinds occurs: comma-separated ${FINDING_KINDS.join(', ')}, or "all"
+  --blocking-threshold-ms N  a step or callback longer than N ms is a blocking-call finding (default 100)
+  --no-summary               do not print the end-of-run summary
+  -h, --help                 show this help
+  -V, --version              show the version
+`;
+
+export interface RunOptions {
+  program?: string;
+  module?: string;
+  args: string[];
+  report?: string;
+  trace?: string;
+  timeoutS?: number;
+  python?: string;
+  failOn: FindingKind[];
+  blockingThresholdMs?: number;
+  summary: boolean;
+}
+
+export type Parsed = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; options: RunOptions };
+
+export class UsageError extends Error {}
+
+export function parseArgs(argv: string[]): Parsed {
+  if (argv.length === 0 || argv[0] === '-h' || argv[0] === '--help' || argv[0] === 'help') return { kind: 'help' };
+  if (argv[0] === '-V' || argv[0] === '--version') return { kind: 'version' };
+  if (argv[0] !== 'run') throw new UsageError(`unknown command "${argv[0]}" (expected "run")`);
+  const o: RunOptions = { args: [], failOn: [], summary: true };
+  let i = 1;
+  const value = (name: string): string => {
+    const v = argv[++i];
+    if (v === undefined) throw new UsageError(`${name} needs a value`);
+    return v;
+  };
+  const number = (name: string, raw: string): number => {
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name} must be a positive number, got "${raw}"`);
+    return n;
+  };
+  for (; i < argv.length; i++) {
+    let a = argv[i];
+    let inline: string | undefined;
+    const eq = a.indexOf('=');
+    if (a.startsWith('--') && eq > 0) {
+      inline = a.slice(eq + 1);
+      a = a.slice(0, eq);
+    }
+    const val = (name: string): string => inline ?? value(name);
+    if (a === '--') { i++; break; }
+    if (a === '-h' || a === '--help') return { kind: 'help' };
+    if (a === '--report') o.report = val(a);
+    else if (a === '--trace') o.trace = val(a);
+    else if (a === '--timeout') o.timeoutS = number(a, val(a));
+    else if (a === '--python') o.python = val(a);
+    else if (a === '--blocking-threshold-ms') o.blockingThresholdMs = number(a, val(a));
+    else if (a === '--no-summary') o.summary = false;
+    else if (a === '--fail-on') {
+      const kinds = val(a).split(',').map((k) => k.trim()).filter(Boolean);
+      for (const k of kinds) {
+        if (k === 'all') o.failOn.push(...FINDING_KINDS);
+        else if ((FINDING_KINDS as readonly string[]).includes(k)) o.failOn.push(k as FindingKind);
+        else throw new UsageError(`--fail-on: unknown finding kind "${k}" (known: ${FINDING_KINDS.join(', ')}, all)`);
+      }
+    } else if (a === '-m') {
+      o.module = value(a);
+      i++;
+      break;
+    } else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option "${a}"`);
+    else break;
+  }
+  if (!o.module) {
+    if (i >= argv.length) throw new UsageError('no script given: loopscope run [options] [--] script.py [args...]');
+    o.program = argv[i++];
+  }
+  o.args = argv.slice(i);
+  return { kind: 'run', options: o };
+}
+
+export interface Io {
+  stderr: NodeJS.WriteStream;
+  cwd: string;
+}
+
+/** Runs one program; resolves with the CLI's exit code. */
+export async function run(o: RunOptions, io: Io): Promise<number> {
+  const started = Date.now();
+  const err = (line: string): void => { clearStatus(); io.stderr.write(`loopscope: ${line}\n`); };
+  let target: DebugTarget;
+  try {
+    target = await DebugTarget.launch({
+      program: o.program, module: o.module, args: o.args, cwd: io.cwd, python: o.python,
+      settingNames: { python: '--python', program: 'the script path' },
+      stepEvents: o.trace !== undefined, blockingThresholdMs: o.blockingThresholdMs, stdio: 'inherit',
+    }, { recordTrace: o.trace !== undefined, maxFinishedTasks: 100_000 });
+  } catch (e) {
+    if (e instanceof LaunchError) {
+      io.stderr.write(`loopscope: error: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
+  target.onNotice.on((text) => err(text));
+
+  // Live status: only on a terminal; a redraw in place that the final summary replaces.
+  let statusShown = false;
+  const clearStatus = (): void => {
+    if (statusShown) {
+      io.stderr.write('\r\x1b[2K');
+      statusShown = false;
+    }
+  };
+  const statusTimer = io.stderr.isTTY
+    ? setInterval(() => {
+      const line = formatStatusLine(target.model, Date.now() - started).slice(0, Math.max(20, (io.stderr.columns ?? 80) - 1));
+      io.stderr.write(`\r\x1b[2K\x1b[2m${line}\x1b[0m\r`);
+      statusShown = true;
+    }, 250)
+    : null;
+
+  let timedOut = false;
+  let timeoutTimer: NodeJS.Timeout | null = null;
+  if (o.timeoutS !== undefined) {
+    timeoutTimer = setTimeout(() => {
+      timedOut = true;
+      void (async () => {
+        // Freshest picture of the pending tasks before they are killed mid-wait.
+        if (target.connected) {
+          try {
+            target.model.applySnapshot(await target.request('snapshot', {}, 2000));
+          } catch (e2) {
+            err(`could not take a final snapshot: ${(e2 as Error).message}`);
+          }
+        }
+        await target.terminate();
+      })();
+    }, o.timeoutS * 1000);
+  }
+
+  // Ctrl+C reaches the program (same process group); we wait for it to end and still report.
+  // A second Ctrl+C, or SIGTERM, ends the whole tree.
+  let interrupts = 0;
+  const onSigint = (): void => { if (++interrupts >= 2) void target.terminate(); };
+  const onSigterm = (): void => { void target.terminate(); };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
+
+  const exit: ExitInfo = target.exit ?? await target.onExit.wait();
+  if (timeoutTimer) clearTimeout(timeoutTimer);
+  if (statusTimer) clearInterval(statusTimer);
+  process.off('SIGINT', onSigint);
+  process.off('SIGTERM', onSigterm);
+  clearStatus();
+
+  const report: Report = buildReport(target.model, {
+    exitCode: timedOut ? null : exit.code,
+    timedOut,
+    error: timedOut ? null : exit.error,
+    durationMs: Date.now() - started,
+    argv: o.module ? ['-m', o.module, ...o.args] : [o.program ?? '', ...o.args],
+  });
+  if (o.report) writeOut(o.report, JSON.stringify(report, null, 2), io, err);
+  if (o.trace) writeOut(o.trace, JSON.stringify(buildTrace(target.model)), io, err);
+  if (o.summary) io.stderr.write(formatSummary(report, { cwd: io.cwd }));
+
+  if (timedOut) return EXIT_TIMEOUT;
+  let code = exit.code ?? (exit.signal ? 128 + signalNumber(exit.signal) : 1);
+  const failing = report.findings.filter((f) => o.failOn.includes(f.kind));
+  if (failing.length > 0) {
+    const kinds = [...new Set(failing.map((f) => f.kind))].join(', ');
+    io.stderr.write(`loopscope: failing because of ${failing.length} finding(s) matching --fail-on (${kinds})\n`);
+    if (code === 0) code = EXIT_FINDINGS;
+  }
+  return code;
+}
+
+function writeOut(file: string, text: string, io: Io, err: (l: string) => void): void {
+  try {
+    writeFileSync(path.resolve(io.cwd, file), text);
+  } catch (e) {
+    err(`could not write ${file}: ${(e as Error).message}`);
+  }
+}
+
+function signalNumber(sig: NodeJS.Signals): number {
+  return os.constants.signals[sig] ?? 0;
+}
