@@ -1,0 +1,349 @@
+# The loopback link to the debugger: token loading (env or 0600 file), loopback checks, the v1
+# handshake in both directions (launch: connect+hello; attach: listen+attach), the writer thread
+# that drains the Session into `events` batches, and the reader thread that answers requests.
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import os
+import platform
+import socket
+import stat
+import sys
+import threading
+import time
+from typing import Any, Dict, List, Optional, Tuple
+
+from . import _control, _wire
+from ._session import SESSION as S, perf
+
+__all__ = [
+    "HandshakeError", "load_token", "check_loopback", "Channel", "Pump", "PUMP", "connect_launch",
+    "Listener", "hello_message",
+]
+
+HANDSHAKE_TIMEOUT = 10.0
+
+
+class HandshakeError(Exception):
+    """The debugger could not be reached or authenticated; the text is one actionable line."""
+
+
+def load_token(environ: Optional[Dict[str, str]] = None) -> str:
+    env = os.environ if environ is None else environ
+    tok = env.get("LOOPSCOPE_TOKEN")
+    if tok:
+        return tok.strip()
+    path = env.get("LOOPSCOPE_TOKEN_FILE")
+    if not path:
+        raise HandshakeError("no token: set LOOPSCOPE_TOKEN or LOOPSCOPE_TOKEN_FILE (a 0600 file)")
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        raise HandshakeError("cannot read token file %s: %s" % (path, e.strerror)) from None
+    if st.st_mode & 0o077:
+        raise HandshakeError("token file %s has mode %s; it must be owner-only (chmod 600 %s)"
+                             % (path, oct(stat.S_IMODE(st.st_mode)), path))
+    if hasattr(os, "getuid") and st.st_uid != os.getuid():
+        raise HandshakeError("token file %s is not owned by this user" % path)
+    with open(path, "r", encoding="ascii", errors="replace") as f:
+        tok = f.read().strip()
+    if not tok:
+        raise HandshakeError("token file %s is empty" % path)
+    return tok
+
+
+def check_loopback(host: str) -> str:
+    if host == "localhost":
+        return "127.0.0.1"
+    try:
+        ip = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        raise HandshakeError("%r is not a loopback address (use 127.0.0.1 or ::1)" % host) from None
+    if not ip.is_loopback:
+        raise HandshakeError("refusing non-loopback address %s; Loopscope only talks over 127.0.0.1 or ::1" % host)
+    return str(ip)
+
+
+def _peer_is_loopback(addr: Any) -> bool:
+    try:
+        ip = ipaddress.ip_address(addr[0])
+        if ip.version == 6 and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        return ip.is_loopback
+    except Exception:
+        return False
+
+
+class Channel:
+    """One socket carrying NDJSON messages; sends are serialised, reads happen on one thread."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.rfile = sock.makefile("rb")
+        self.wlock = threading.Lock()
+        self.closed = False
+
+    def send(self, msg: Dict[str, Any]) -> int:
+        data = _wire.encode(msg)
+        with self.wlock:
+            self.sock.sendall(data)
+        return len(data)
+
+    def recv(self) -> Dict[str, Any]:
+        line = self.rfile.readline(_wire.MAX_LINE_BYTES + 2)
+        if not line:
+            raise EOFError("connection closed")
+        if not line.endswith(b"\n") and len(line) > _wire.MAX_LINE_BYTES:
+            raise _wire.WireError("line exceeds %d bytes" % _wire.MAX_LINE_BYTES)
+        return _wire.decode(line)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def hello_message(argv: List[str], token: Optional[str]) -> Dict[str, Any]:
+    msg: Dict[str, Any] = {
+        "type": "hello", "protocol": _wire.PROTOCOL_VERSION, "pid": os.getpid(),
+        "python": platform.python_version(), "implementation": platform.python_implementation(),
+        "executable": sys.executable or "", "argv": list(argv), "cwd": os.getcwd(),
+        "startEpochMs": S.start_epoch_ms,
+        "capabilities": {"tickControl": True, "callbackStepping": True, "awaitChains": True,
+                         "locals": True, "cancel": True, "eagerTasks": sys.version_info >= (3, 12),
+                         "loopImplementations": _loop_implementations()},
+    }
+    if token is not None:
+        msg["token"] = token
+    return msg
+
+
+def _loop_implementations() -> List[str]:
+    out = ["asyncio"]
+    if "uvloop" in sys.modules:
+        out.append("uvloop")
+    return out
+
+
+class Pump:
+    """Process-wide: the writer thread and the current debugger channel (at most one)."""
+
+    def __init__(self) -> None:
+        self.channel: Optional[Channel] = None
+        self.started = False
+        self.null_sink = False
+        self.events_out = 0
+        self.batches_out = 0
+        self.bytes_out = 0
+        self.lock = threading.Lock()
+        self.listener: Optional["Listener"] = None
+
+    def start(self) -> None:
+        with self.lock:
+            if self.started:
+                return
+            self.started = True
+        threading.Thread(target=self._writer, name="loopscope-writer", daemon=True).start()
+
+    def attach(self, ch: Channel, options: Dict[str, Any], resync: bool) -> None:
+        S.set_options(options)
+        if resync:
+            S.resync()
+        self.channel = ch
+        S.connected = True
+        threading.Thread(target=self._reader, args=(ch,), name="loopscope-reader", daemon=True).start()
+        S.kick.set()
+
+    def detach(self, ch: Channel) -> None:
+        if self.channel is ch:
+            S.connected = False
+            self.channel = None
+            _control.release_all()
+        ch.close()
+
+    def _writer(self) -> None:
+        interval = 0.02
+        while True:
+            S.kick.wait(interval)
+            S.kick.clear()
+            t0 = perf()
+            self.flush()
+            work = perf() - t0
+            # Keep the writer's share of the GIL near 10% under load: coalescing absorbs the rest.
+            interval = max(float(S.options.get("flushIntervalMs", 20)) / 1000.0, 9.0 * work)
+
+    def flush(self) -> None:
+        ch = self.channel
+        if ch is None and not self.null_sink:
+            S.discard()
+            return
+        try:
+            batch = S.collect()
+        except Exception as e:  # never let a bad record kill the writer
+            sys.stderr.write("loopscope: internal error while collecting events: %r\n" % (e,))
+            return
+        if batch is None:
+            return
+        self.batches_out += 1
+        self.events_out += len(batch["events"])
+        if ch is None:
+            self.bytes_out += len(_wire.encode(batch))
+            return
+        try:
+            self.bytes_out += ch.send(batch)
+        except OSError:
+            self.detach(ch)
+
+    def _reader(self, ch: Channel) -> None:
+        while True:
+            try:
+                msg = ch.recv()
+            except _wire.WireError as e:
+                # A malformed request still gets an answer when it carries an id; otherwise the
+                # stream is unusable and the connection closes (docs/protocol.md §1).
+                if not self._answer_malformed(ch, e):
+                    break
+                continue
+            except (OSError, EOFError, ValueError):
+                break
+            if msg["type"] != "request":
+                continue
+            rid = msg["id"]
+            try:
+                body = _control.handle_request(msg["command"], msg.get("args") or {})
+                resp: Dict[str, Any] = {"type": "response", "id": rid, "ok": True, "body": body}
+            except _control.RequestError as e:
+                resp = {"type": "response", "id": rid, "ok": False, "error": str(e)}
+            except Exception as e:
+                resp = {"type": "response", "id": rid, "ok": False,
+                        "error": "internal error in the runtime: %s: %s" % (type(e).__name__, e)}
+            try:
+                ch.send(resp)
+            except OSError:
+                break
+        self.detach(ch)
+
+    def _answer_malformed(self, ch: Channel, err: Exception) -> bool:
+        return False
+
+    def final_flush(self, code: int) -> None:
+        """At interpreter exit: report the exit code and push out everything pending."""
+        S.add_event({"kind": "process.exit", "ts": S.ts(), "code": code})
+        S.connected_at_exit = S.connected  # type: ignore[attr-defined]
+        ch = self.channel
+        if ch is None:
+            return
+        try:
+            self.flush()
+        finally:
+            self.channel = None
+            S.connected = False
+            _control.release_all()
+            ch.close()
+
+
+PUMP = Pump()
+
+
+def connect_launch(host: str, port: int, token: str, argv: List[str],
+                   timeout: float = HANDSHAKE_TIMEOUT) -> Tuple[Channel, Dict[str, Any]]:
+    host = check_loopback(host)
+    deadline = time.monotonic() + timeout
+    try:
+        sock = socket.create_connection((host, port), timeout=timeout)
+    except OSError as e:
+        raise HandshakeError("cannot connect to the debugger at %s:%d: %s" % (host, port, e.strerror or e)) from None
+    ch = Channel(sock)
+    try:
+        ch.send(hello_message(argv, token))
+        sock.settimeout(max(0.1, deadline - time.monotonic()))
+        msg = ch.recv()
+    except socket.timeout:
+        ch.close()
+        raise HandshakeError("the debugger at %s:%d did not answer within %g s" % (host, port, timeout)) from None
+    except (OSError, EOFError, _wire.WireError) as e:
+        ch.close()
+        raise HandshakeError("handshake with the debugger at %s:%d failed: %s" % (host, port, e)) from None
+    if msg["type"] == "refused":
+        ch.close()
+        raise HandshakeError("the debugger refused the connection: %s" % msg["reason"])
+    if msg["type"] != "welcome":
+        ch.close()
+        raise HandshakeError("expected welcome from the debugger, got %r" % msg["type"])
+    reason = _wire.version_refusal(msg["protocol"])
+    if reason is not None:
+        try:
+            ch.send({"type": "refused", "reason": reason})
+        finally:
+            ch.close()
+        raise HandshakeError(reason)
+    sock.settimeout(None)
+    return ch, msg.get("options") or {}
+
+
+class Listener(threading.Thread):
+    """Attach mode: accepts debuggers on a loopback port for as long as the process lives."""
+
+    def __init__(self, host: str, port: int, token: str, argv: List[str]) -> None:
+        super().__init__(name="loopscope-listener", daemon=True)
+        host = check_loopback(host)
+        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.sock = socket.socket(fam, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host, port))
+        self.sock.listen(4)
+        self.host = host
+        self.port = self.sock.getsockname()[1]
+        self.token = token
+        self.argv = argv
+
+    def run(self) -> None:
+        while True:
+            try:
+                conn, addr = self.sock.accept()
+            except OSError:
+                return
+            if not _peer_is_loopback(addr):
+                conn.close()
+                continue
+            threading.Thread(target=self._handshake, args=(conn,), name="loopscope-handshake",
+                             daemon=True).start()
+
+    def _handshake(self, conn: socket.socket) -> None:
+        ch = Channel(conn)
+        try:
+            conn.settimeout(HANDSHAKE_TIMEOUT)
+            msg = ch.recv()
+            if msg["type"] != "attach":
+                raise HandshakeError("expected attach, got %r" % msg["type"])
+            reason = _wire.version_refusal(msg["protocol"])
+            if reason is None and not hmac.compare_digest(str(msg["token"]).encode(), self.token.encode()):
+                reason = "bad token"
+            if reason is None and PUMP.channel is not None:
+                reason = "another debugger is already attached"
+            if reason is not None:
+                ch.send({"type": "refused", "reason": reason})
+                ch.close()
+                return
+            ch.send(hello_message(self.argv, None))
+            welcome = ch.recv()
+            if welcome["type"] != "welcome":
+                raise HandshakeError("expected welcome, got %r" % welcome["type"])
+            reason = _wire.version_refusal(welcome["protocol"])
+            if reason is not None:
+                ch.send({"type": "refused", "reason": reason})
+                ch.close()
+                return
+            conn.settimeout(None)
+            PUMP.attach(ch, welcome.get("options") or {}, resync=True)
+        except Exception:
+            ch.close()

@@ -1,0 +1,512 @@
+# Read-only introspection of tasks and frames: what a task waits on (cr_await walk + _fut_waiter),
+# await chains, creation/raise sites, bounded safe reprs, frame variables and name-path evaluation.
+# Never calls user code it can avoid (getattr_static, reprlib with truncation, guarded __repr__).
+from __future__ import annotations
+
+import asyncio
+import inspect
+import os
+import re
+import reprlib
+import sys
+import sysconfig
+import time
+from typing import Any, Dict, List, Optional, Tuple
+
+__all__ = [
+    "safe_repr", "safe_str", "raise_location", "user_site", "wait_target", "future_label",
+    "coro_chain", "FrameRegistry", "is_internal_file", "is_skipped_file",
+]
+
+_ASYNCIO_DIR = os.path.dirname(asyncio.__file__) + os.sep
+_LOOPSCOPE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_STDLIB_DIRS = tuple({os.path.realpath(p) + os.sep for p in (
+    sysconfig.get_paths().get("stdlib", ""), sysconfig.get_paths().get("platstdlib", ""))
+    if p} | {os.path.dirname(os.__file__) + os.sep})
+_SITE_MARKERS = (os.sep + "site-packages" + os.sep, os.sep + "dist-packages" + os.sep)
+
+_skip_cache: Dict[str, bool] = {}
+_internal_cache: Dict[str, bool] = {}
+
+
+def is_skipped_file(filename: str) -> bool:
+    """Frames of asyncio and loopscope: skipped when looking for the user's creation site."""
+    r = _skip_cache.get(filename)
+    if r is None:
+        r = _skip_cache[filename] = (
+            filename.startswith(_ASYNCIO_DIR) or filename.startswith(_LOOPSCOPE_DIR)
+            or filename.startswith("<frozen "))
+    return r
+
+
+def is_internal_file(filename: str) -> bool:
+    """asyncio, the rest of the standard library and loopscope itself (justMyCode hides these)."""
+    r = _internal_cache.get(filename)
+    if r is None:
+        if is_skipped_file(filename):
+            r = True
+        elif any(m in filename for m in _SITE_MARKERS):
+            r = False
+        else:
+            real = os.path.realpath(filename) if os.path.isabs(filename) else filename
+            r = any(real.startswith(d) or filename.startswith(d) for d in _STDLIB_DIRS)
+        _internal_cache[filename] = r
+    return r
+
+
+def user_site(frame: Any) -> Optional[Tuple[str, int]]:
+    """First frame (walking outwards) that is not asyncio or loopscope."""
+    skipped = _skip_cache
+    while frame is not None:
+        fn = frame.f_code.co_filename
+        s = skipped.get(fn)
+        if s is None:
+            s = is_skipped_file(fn)
+        if not s:
+            return (fn, frame.f_lineno)
+        frame = frame.f_back
+    return None
+
+
+# --- safe reprs -----------------------------------------------------------------------------
+
+class _SafeRepr(reprlib.Repr):
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.maxstring = limit
+        self.maxother = limit
+        self.maxlong = 60
+        self.maxlist = self.maxtuple = self.maxset = self.maxfrozenset = self.maxdeque = 12
+        self.maxdict = 8
+        self.maxarray = 12
+        self.maxlevel = 3
+
+    def repr_instance(self, x: Any, level: int) -> str:
+        try:
+            s = repr(x)
+        except Exception as e:
+            return "<repr of %s failed: %s>" % (_type_name(x), _exc_text(e))
+        if len(s) > self.maxother:
+            return s[: self.maxother - 1] + "…"
+        return s
+
+
+_reprs: Dict[int, _SafeRepr] = {}
+
+
+def safe_repr(obj: Any, limit: int = 200) -> str:
+    """repr() that cannot raise and is at most `limit` characters."""
+    r = _reprs.get(limit)
+    if r is None:
+        r = _reprs[limit] = _SafeRepr(limit)
+    try:
+        s = r.repr(obj)
+    except Exception as e:
+        s = "<repr of %s failed: %s>" % (_type_name(obj), _exc_text(e))
+    if not isinstance(s, str):
+        s = "<%s>" % _type_name(obj)
+    if len(s) > limit:
+        s = s[: limit - 1] + "…"
+    return s
+
+
+def safe_str(exc: BaseException, limit: int = 500) -> str:
+    try:
+        s = str(exc)
+    except Exception as e:
+        s = "<str failed: %s>" % type(e).__name__
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def _exc_text(e: BaseException) -> str:
+    try:
+        return "%s(%r)" % (type(e).__name__, str(e)[:80])
+    except Exception:
+        return type(e).__name__
+
+
+def _type_name(obj: Any) -> str:
+    t = type(obj)
+    mod = t.__module__
+    return t.__qualname__ if mod in ("builtins", "__main__") else mod + "." + t.__qualname__
+
+
+def raise_location(exc: BaseException) -> Optional[Dict[str, Any]]:
+    tb = exc.__traceback__
+    if tb is None:
+        return None
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return {"file": tb.tb_frame.f_code.co_filename, "line": tb.tb_lineno}
+
+
+# --- await chains and wait classification -------------------------------------------------
+
+def coro_chain(coro: Any) -> Tuple[List[Tuple[Any, Any, str]], Any]:
+    """Outermost-first [(awaitable, frame, kind)] following cr_await/ag_await/gi_yieldfrom,
+    plus the leaf object that is not a coroutine (a future iterator, an asend object…)."""
+    out: List[Tuple[Any, Any, str]] = []
+    for _ in range(256):
+        if coro is None:
+            break
+        if hasattr(coro, "cr_frame"):
+            f, nxt, kind = coro.cr_frame, coro.cr_await, "coroutine"
+        elif hasattr(coro, "ag_frame"):
+            f, nxt, kind = coro.ag_frame, coro.ag_await, "async_generator"
+        elif hasattr(coro, "gi_frame"):
+            f, nxt, kind = coro.gi_frame, coro.gi_yieldfrom, "generator"
+        else:
+            break
+        if f is None:
+            coro = None
+            break
+        out.append((coro, f, kind))
+        coro = nxt
+    return out, coro
+
+
+def _local(frame: Any, name: str) -> Any:
+    try:
+        return frame.f_locals.get(name)
+    except Exception:
+        return None
+
+
+_LOCK_KIND = {"Lock": "lock", "Semaphore": "semaphore", "BoundedSemaphore": "semaphore",
+              "Condition": "condition", "Event": "event"}
+_STREAM_READ = {"_wait_for_data", "read", "readline", "readexactly", "readuntil", "__anext__"}
+_STREAM_WRITE = {"drain", "_drain_helper"}
+_SOCK_READ = {"sock_recv", "sock_recv_into", "sock_recvfrom", "sock_recvfrom_into", "sock_accept"}
+_SOCK_WRITE = {"sock_sendall", "sock_sendto", "sock_connect", "sock_sendfile", "_sock_sendfile_native"}
+
+
+def _frame_rule(frame: Any) -> Optional[Dict[str, Any]]:
+    code = frame.f_code
+    fn = code.co_filename
+    if not fn.startswith(_ASYNCIO_DIR):
+        return None
+    mod = fn[len(_ASYNCIO_DIR):]
+    name = code.co_name
+    if mod == "tasks.py":
+        if name == "sleep":
+            delay = _local(frame, "delay")
+            t: Dict[str, Any] = {"kind": "sleep", "label": "sleep %s s" % _num(delay)}
+            h = _local(frame, "h")
+            if h is not None and hasattr(h, "when"):
+                try:
+                    loop = _local(frame, "loop") or h._loop
+                    t["untilEpochMs"] = round((time.time() + (h.when() - loop.time())) * 1000.0, 1)
+                except Exception:
+                    pass
+            return t
+        if name == "__sleep0":
+            return {"kind": "yield", "label": "yield (sleep 0)"}
+        if name in ("wait_for",):
+            return {"kind": "other", "label": "wait_for"}
+        if name in ("wait", "_wait"):
+            return {"kind": "other", "label": "asyncio.wait"}
+        return None
+    if mod == "queues.py":
+        q = _local(frame, "self")
+        detail = None
+        if q is not None:
+            try:
+                detail = "%s maxsize=%d qsize=%d" % (type(q).__name__, q.maxsize, q.qsize())
+            except Exception:
+                pass
+        t = None
+        if name == "get":
+            t = {"kind": "queue.get", "label": type(q).__name__ + ".get" if q is not None else "Queue.get"}
+        elif name == "put":
+            t = {"kind": "queue.put", "label": type(q).__name__ + ".put" if q is not None else "Queue.put"}
+        elif name == "join":
+            t = {"kind": "other", "label": "Queue.join"}
+        if t is not None and detail:
+            t["detail"] = detail
+        return t
+    if mod == "locks.py":
+        obj = _local(frame, "self")
+        cls = None
+        for c in type(obj).__mro__ if obj is not None else ():
+            if c.__name__ in _LOCK_KIND and c.__module__ == "asyncio.locks":
+                cls = c.__name__
+                break
+        if cls is None:
+            if type(obj).__name__ == "Barrier":
+                return {"kind": "other", "label": "Barrier.wait"}
+            return None
+        label = type(obj).__name__ + "." + name
+        t = {"kind": _LOCK_KIND[cls], "label": label}
+        if _LOCK_KIND[cls] == "semaphore":
+            try:
+                t["detail"] = "%s value=%d" % (type(obj).__name__, obj._value)
+            except Exception:
+                pass
+        return t
+    if mod == "streams.py":
+        if name in _STREAM_READ:
+            return {"kind": "stream.read", "label": "StreamReader." + name.lstrip("_")}
+        if name in _STREAM_WRITE:
+            return {"kind": "stream.write", "label": "StreamWriter.drain"}
+        return None
+    if mod in ("selector_events.py", "base_events.py", "proactor_events.py"):
+        if name in _SOCK_READ:
+            return {"kind": "socket.read", "label": "loop." + name, **_sock_detail(frame)}
+        if name in _SOCK_WRITE:
+            return {"kind": "socket.write", "label": "loop." + name, **_sock_detail(frame)}
+        if name in ("getaddrinfo", "getnameinfo"):
+            return {"kind": "executor", "label": "loop." + name, "detail": "default executor"}
+        return None
+    if mod in ("subprocess.py", "base_subprocess.py"):
+        if name in ("wait", "_wait", "communicate"):
+            proc = _local(frame, "self")
+            pid = getattr(proc, "pid", None) if proc is not None else None
+            t = {"kind": "subprocess", "label": "Process." + name.lstrip("_")}
+            if isinstance(pid, int):
+                t["detail"] = "pid %d" % pid
+            return t
+        return None
+    if mod == "threads.py" and name == "to_thread":
+        return {"kind": "executor", "label": "to_thread", "detail": "default executor"}
+    if mod == "taskgroups.py" and name in ("__aexit__", "_aexit"):
+        return {"kind": "other", "label": "TaskGroup: waiting for its tasks"}
+    return None
+
+
+def _sock_detail(frame: Any) -> Dict[str, Any]:
+    sock = _local(frame, "sock")
+    try:
+        peer = sock.getpeername()
+        return {"detail": "%s:%s" % (peer[0], peer[1])}
+    except Exception:
+        try:
+            name = sock.getsockname()
+            return {"detail": "%s:%s" % (name[0], name[1])}
+        except Exception:
+            return {}
+
+
+def _num(v: Any) -> str:
+    if isinstance(v, (int, float)):
+        return ("%g" % v)
+    return "?"
+
+
+def _is_executor_future(fut: Any) -> bool:
+    try:
+        cbs = fut._callbacks or ()
+    except Exception:
+        return False
+    for cb in cbs:
+        fn = cb[0] if isinstance(cb, tuple) else cb
+        if getattr(fn, "__qualname__", "").endswith("_chain_future.<locals>._call_check_cancel"):
+            return True
+    return False
+
+
+def future_label(fut: Any) -> str:
+    if isinstance(fut, asyncio.Task):
+        try:
+            return "Task " + fut.get_name()
+        except Exception:
+            return "Task"
+    return type(fut).__qualname__
+
+
+def wait_target(task: Any, session: Any) -> Optional[Dict[str, Any]]:
+    """WaitTarget for a suspended task, {'kind':'yield'} for a task that yielded and is ready,
+    None for a task that has not started yet or was just woken."""
+    try:
+        return _wait_target(task, session)
+    except Exception:  # a concurrently mutating task must not break the batch
+        return {"kind": "other", "label": "unknown"}
+
+
+def _wait_target(task: Any, session: Any) -> Optional[Dict[str, Any]]:
+    if task.done():
+        return None
+    w = getattr(task, "_fut_waiter", None)
+    coro = task.get_coro()
+    chain, _leaf = coro_chain(coro)
+    if w is not None and w.done():
+        return None
+    site = None
+    for _c, f, _k in reversed(chain):
+        if not is_internal_file(f.f_code.co_filename):
+            site = {"file": f.f_code.co_filename, "line": f.f_lineno}
+            break
+    target: Optional[Dict[str, Any]] = None
+    if w is not None:
+        if isinstance(w, asyncio.Task):
+            info = session.task_info(w)
+            target = {"kind": "task", "label": future_label(w)}
+            if info is not None:
+                target["task"] = info.id
+        elif type(w).__name__ == "_GatheringFuture":
+            kids = getattr(w, "_children", None) or []
+            ids = [i.id for i in (session.task_info(k) for k in kids) if i is not None]
+            target = {"kind": "gather", "label": "gather(%d)" % len(kids), "tasks": ids}
+    if target is None:
+        for _c, f, _k in reversed(chain):
+            target = _frame_rule(f)
+            if target is not None:
+                break
+    if target is None:
+        if w is None:
+            if not chain or (chain[0][2] == "coroutine" and _not_started(chain[0][0])):
+                return None
+            target = {"kind": "yield", "label": "yield"}
+        elif _is_executor_future(w):
+            target = {"kind": "executor", "label": "executor job"}
+        else:
+            fid = session.future_ids.get(id(w))
+            target = {"kind": "future", "label": future_label(w)}
+            if fid is not None:
+                target["future"] = fid
+    if site is not None:
+        target["site"] = site
+    return target
+
+
+def _not_started(coro: Any) -> bool:
+    try:
+        return inspect.getcoroutinestate(coro) == inspect.CORO_CREATED
+    except Exception:
+        return False
+
+
+# --- frames, variables, evaluate ----------------------------------------------------------------
+
+_CONTAINERS = (list, tuple, dict, set, frozenset)
+
+
+class FrameRegistry:
+    """Ids for frames and expandable values handed to the debugger; cleared on resume."""
+
+    def __init__(self) -> None:
+        self.next_id = 0
+        self.frames: Dict[int, Any] = {}
+        self.refs: Dict[int, Any] = {}
+
+    def clear(self) -> None:
+        self.frames.clear()
+        self.refs.clear()
+
+    def _id(self) -> int:
+        self.next_id += 1
+        return self.next_id
+
+    def chain(self, task: Any) -> List[Dict[str, Any]]:
+        chain, _leaf = coro_chain(task.get_coro())
+        out: List[Dict[str, Any]] = []
+        for _c, f, kind in reversed(chain):
+            fid = self._id()
+            self.frames[fid] = f
+            code = f.f_code
+            name = getattr(code, "co_qualname", None) or code.co_name
+            out.append({"id": fid, "name": name, "file": code.co_filename, "line": f.f_lineno or 0,
+                        "kind": kind, "internal": is_internal_file(code.co_filename)})
+        return out
+
+    def _var(self, name: str, value: Any) -> Dict[str, Any]:
+        ref = 0
+        if _expandable(value):
+            ref = self._id()
+            self.refs[ref] = value
+        return {"name": name, "value": safe_repr(value, 300), "type": _type_name(value), "ref": ref}
+
+    def variables(self, frame_id: Optional[int], ref: Optional[int], limit: int = 200) -> List[Dict[str, Any]]:
+        if frame_id is not None:
+            f = self.frames.get(frame_id)
+            if f is None:
+                raise KeyError("no frame with id %d (frame ids expire when the loop resumes)" % frame_id)
+            items = list(_frame_locals(f).items())
+        else:
+            if ref not in self.refs:
+                raise KeyError("no variable reference %s (references expire when the loop resumes)" % ref)
+            items = _children(self.refs[ref])
+        out = [self._var(str(k), v) for k, v in items[:limit]]
+        if len(items) > limit:
+            out.append({"name": "…", "value": "%d more" % (len(items) - limit), "type": "", "ref": 0})
+        return out
+
+    def evaluate(self, frame_id: int, expression: str) -> Dict[str, Any]:
+        f = self.frames.get(frame_id)
+        if f is None:
+            raise KeyError("no frame with id %d" % frame_id)
+        value = evaluate_path(f, expression)
+        v = self._var(expression, value)
+        return {"value": v["value"], "type": v["type"], "ref": v["ref"]}
+
+
+def _frame_locals(f: Any) -> Dict[str, Any]:
+    try:
+        return dict(f.f_locals)
+    except Exception:
+        return {}
+
+
+def _expandable(v: Any) -> bool:
+    if isinstance(v, (str, bytes, bytearray, int, float, complex, bool, type(None))):
+        return False
+    if isinstance(v, _CONTAINERS):
+        return len(v) > 0
+    try:
+        d = object.__getattribute__(v, "__dict__")
+        return isinstance(d, dict) and len(d) > 0
+    except Exception:
+        return False
+
+
+def _children(v: Any) -> List[Tuple[str, Any]]:
+    if isinstance(v, dict):
+        return [(safe_repr(k, 60), x) for k, x in list(v.items())]
+    if isinstance(v, (list, tuple)):
+        return [("[%d]" % i, x) for i, x in enumerate(list(v))]
+    if isinstance(v, (set, frozenset)):
+        return [("{%d}" % i, x) for i, x in enumerate(list(v))]
+    try:
+        d = object.__getattribute__(v, "__dict__")
+        return list(d.items())
+    except Exception:
+        return []
+
+
+_PATH = re.compile(r"""^[A-Za-z_]\w*(\.[A-Za-z_]\w*|\[-?\d+\]|\['[^'\\]*'\]|\["[^"\\]*"\])*$""")
+_TOKEN = re.compile(r"""\.([A-Za-z_]\w*)|\[(-?\d+)\]|\['([^'\\]*)'\]|\["([^"\\]*)"\]""")
+
+
+def evaluate_path(frame: Any, expression: str) -> Any:
+    """Evaluate `name(.attr|[int]|['key'])*` without running user code (no properties, no
+    __getattr__, no __getitem__ beyond the built-in containers)."""
+    expr = expression.strip()
+    if not _PATH.match(expr):
+        raise ValueError("only names, attributes and literal subscripts can be evaluated: %r" % expression)
+    m = re.match(r"[A-Za-z_]\w*", expr)
+    assert m is not None
+    name = m.group(0)
+    loc = _frame_locals(frame)
+    if name in loc:
+        value = loc[name]
+    elif name in frame.f_globals:
+        value = frame.f_globals[name]
+    elif hasattr(frame.f_builtins, "get") and name in frame.f_builtins:
+        value = frame.f_builtins[name]
+    else:
+        raise NameError("name %r is not defined in this frame" % name)
+    for t in _TOKEN.finditer(expr, m.end()):
+        attr, idx, k1, k2 = t.groups()
+        if attr is not None:
+            try:
+                value = inspect.getattr_static(value, attr)
+            except AttributeError:
+                raise AttributeError("%s has no attribute %r" % (_type_name(value), attr)) from None
+        elif idx is not None:
+            if not isinstance(value, (list, tuple)):
+                raise TypeError("only lists and tuples can be indexed here")
+            value = value[int(idx)]
+        else:
+            if type(value) is not dict:
+                raise TypeError("only dicts can be subscripted with a key here")
+            value = value[k1 if k1 is not None else k2]
+    return value

@@ -1,0 +1,555 @@
+# asyncio instrumentation: class-level patches of BaseEventLoop (_run_once, create_task,
+# create_future, call_soon, call_exception_handler, close) and Handle._run that feed the Session,
+# the unawaited-coroutine warning hook, uvloop task-factory chaining, and the watchdog thread that
+# samples blocking lines and confirms stalls. Hot paths do attribute writes only.
+from __future__ import annotations
+
+import asyncio
+import asyncio.base_events as _base_events
+import asyncio.events as _events
+import sys
+import threading
+import time
+import types
+import warnings
+from typing import Any, Dict, List, Optional
+
+from . import _control, _inspect
+from ._session import SESSION as S, LoopState, TaskInfo, perf
+
+__all__ = ["install_patches", "installed", "ORIGINALS"]
+
+_TASK_TYPES: tuple = (asyncio.Task,)
+_py_task = getattr(asyncio.tasks, "_PyTask", None)
+if _py_task is not None and _py_task is not asyncio.Task:
+    _TASK_TYPES = (asyncio.Task, _py_task)
+
+ORIGINALS: Dict[str, Any] = {}
+_installed = False
+_STATE = "_loopscope_state"
+_user_origin_depth = [0]
+_OUR_ORIGIN_DEPTH = 1
+_STALL_DELAY = 0.5  # seconds a loop must sit stalled before it is reported
+
+
+def installed() -> bool:
+    return _installed
+
+
+def _callback_types() -> frozenset:
+    """Types of the bound callables a Task schedules for its steps and wakeups (C or Python)."""
+    types_ = {types.MethodType, types.BuiltinMethodType}
+    loop = asyncio.SelectorEventLoop()
+    try:
+        async def probe() -> None:
+            await fut
+        fut = loop.create_future()
+        task = loop.create_task(probe())
+        types_.add(type(loop._ready[-1]._callback))
+        loop.run_until_complete(asyncio.sleep(0))
+        for cb, _ctx in fut._callbacks or ():
+            types_.add(type(cb))
+        fut.set_result(None)
+        loop.run_until_complete(task)
+    finally:
+        loop.close()
+    return frozenset(types_)
+
+
+_MAYBE_TASK_CB: frozenset = frozenset()
+
+
+def _loop_state(loop: Any) -> LoopState:
+    st = S.new_loop(loop, tick_control=True)
+    if S.options.get("stopOnEntry") and S.connected:
+        st.mode = "entry"
+    try:
+        setattr(loop, _STATE, st)
+    except Exception:  # a loop class with __slots__: observe nothing rather than break it
+        pass
+    return st
+
+
+# --- hot paths ------------------------------------------------------------------------------
+
+def install_patches() -> None:
+    global _installed, _MAYBE_TASK_CB
+    if _installed:
+        return
+    _installed = True
+    _MAYBE_TASK_CB = _callback_types()
+    BEL = _base_events.BaseEventLoop
+    Handle = _events.Handle
+    o_run = ORIGINALS["Handle._run"] = Handle._run
+    o_run_once = ORIGINALS["_run_once"] = BEL._run_once
+    o_create_task = ORIGINALS["create_task"] = BEL.create_task
+    o_create_future = ORIGINALS["create_future"] = BEL.create_future
+    o_call_soon = ORIGINALS["call_soon"] = BEL.call_soon
+    o_exc = ORIGINALS["call_exception_handler"] = BEL.call_exception_handler
+    o_close = ORIGINALS["close"] = BEL.close
+    maybe = _MAYBE_TASK_CB
+    TASKS = _TASK_TYPES
+    by_addr = S.by_addr
+    skip = _inspect._skip_cache
+    is_skipped = _inspect.is_skipped_file
+    getframe = sys._getframe
+    control_after = _control.after_callback
+    control_boundary = _control.at_tick_boundary
+
+    def _run(self: Any) -> None:
+        st = getattr(self._loop, _STATE, None)
+        if st is None:
+            return o_run(self)
+        cb = self._callback
+        info = None
+        task = None
+        if type(cb) in maybe:
+            task = getattr(cb, "__self__", None)
+            if isinstance(task, TASKS):
+                info = by_addr.get(id(task))
+                if info is None:
+                    info = S.register_task(task, st)
+                info.woken = info.wake
+                info.wake = None
+            else:
+                task = None
+        st.current = info
+        st.current_cb = cb
+        seq = st.step_seq = st.step_seq + 1
+        t0 = perf()
+        st.step_start = t0
+        try:
+            o_run(self)
+        finally:
+            dt = perf() - t0
+            st.step_start = 0.0
+            st.current = None
+            st.current_cb = None
+            st.handles_acc += dt
+            st.ready += 1
+            if info is not None:
+                info.steps += 1
+                info.busy += dt
+                info.tick = st.tick
+                if task.done():
+                    S.task_done(info, task)
+                else:
+                    S.dirty.add(info)
+                if S.step_events:
+                    S.step_log.append((info, st.tick, t0, dt, info.woken))
+            if dt > S.threshold:
+                _blocking(st, info, cb, dt, seq)
+            if st.mode is not None:
+                control_after(st, info, cb)
+
+    def _run_once(self: Any) -> None:
+        st = getattr(self, _STATE, None)
+        if st is None:
+            st = _loop_state(self)
+        if st.thread != threading.get_ident():
+            _rebind_thread(st)
+        if st.mode is not None:
+            control_boundary(st, self)
+        st.tick += 1
+        st.ready = 0
+        if st.tasks_live > 0 and not self._ready and not self._scheduled:
+            _stall_candidate(st, self)
+        st.handles_acc = 0.0
+        t0 = perf()
+        try:
+            o_run_once(self)
+        finally:
+            total = perf() - t0
+            sel = total - st.handles_acc
+            if sel > 0:
+                st.select_acc += sel
+            st.timers = len(self._scheduled)
+            st.dirty_ticks = True
+            if S.step_events:
+                S.step_log.append((st, st.tick, st.ready, st.timers, sel if sel > 0 else 0.0))
+
+    def create_task(self: Any, coro: Any, *args: Any, **kwargs: Any) -> Any:
+        st = getattr(self, _STATE, None)
+        if st is None:
+            st = _loop_state(self)
+        factory = self._task_factory
+        t0 = perf()
+        task = o_create_task(self, coro, *args, **kwargs)
+        dt = perf() - t0
+        try:
+            info = by_addr.get(id(task))
+            if info is None:
+                if not isinstance(task, TASKS):
+                    return task
+                info = S.register_task(task, st)
+            info.site = _inspect.user_site(getframe(1))
+            parent = _current_task(self)
+            if parent is not None and parent is not task:
+                pinfo = by_addr.get(id(parent))
+                info.parent = pinfo.id if pinfo is not None else None
+            if factory is not None and info.steps == 0 and _started(task):
+                # 3.12+ eager task: its first step ran inside the factory call.
+                info.eager = True
+                info.steps = 1
+                info.busy += dt
+                info.tick = st.tick
+                if task.done():
+                    S.task_done(info, task)
+                else:
+                    S.dirty.add(info)
+        except Exception:  # bookkeeping must never break task creation
+            pass
+        return task
+
+    def create_future(self: Any) -> Any:
+        fut = o_create_future(self)
+        f = getframe(1)
+        fn = f.f_code.co_filename
+        s = skip.get(fn)
+        if s is None:
+            s = is_skipped(fn)
+        if not s:
+            st = getattr(self, _STATE, None)
+            if st is not None:
+                S.new_futures.append((fut, st, (fn, f.f_lineno)))
+        return fut
+
+    def call_soon(self: Any, callback: Any, *args: Any, context: Any = None) -> Any:
+        if type(callback) in maybe:
+            t = getattr(callback, "__self__", None)
+            info = by_addr.get(id(t)) if t is not None else None
+            if info is not None:
+                st = getattr(self, _STATE, None)
+                if st is not None:
+                    cur = st.current
+                    if cur is not None:
+                        info.wake = cur
+                    elif st.current_cb is not None:
+                        info.wake = getattr(st.current_cb, "__qualname__", None) or "callback"
+                    if args and cur is not info and info.cancel_by is None:
+                        try:
+                            if args[0].cancelled():
+                                info.cancel_by = _cancel_site(cur, st, getframe(1))
+                        except Exception:
+                            pass
+        return o_call_soon(self, callback, *args, context=context)
+
+    def call_exception_handler(self: Any, context: Dict[str, Any]) -> Any:
+        try:
+            _exception_context(context)
+        except Exception:
+            pass
+        return o_exc(self, context)
+
+    def close(self: Any) -> Any:
+        st = getattr(self, _STATE, None)
+        if st is not None and not st.closed and not self.is_running():
+            st.closed = True
+            if st.announced:
+                S.add_event({"kind": "loop.closed", "ts": S.ts(), "loop": st.id})
+        return o_close(self)
+
+    for fn, name in ((_run, "_run"),):
+        fn.__qualname__ = "Handle." + name
+        fn.__wrapped__ = o_run  # type: ignore[attr-defined]
+    Handle._run = _run
+    for name, fn, orig in (("_run_once", _run_once, o_run_once), ("create_task", create_task, o_create_task),
+                           ("create_future", create_future, o_create_future), ("call_soon", call_soon, o_call_soon),
+                           ("call_exception_handler", call_exception_handler, o_exc), ("close", close, o_close)):
+        fn.__qualname__ = "BaseEventLoop." + name
+        fn.__doc__ = orig.__doc__
+        fn.__wrapped__ = orig  # type: ignore[attr-defined]
+        setattr(BEL, name, fn)
+    _install_unawaited_hook()
+    _install_running_loop_hook()
+    _Watchdog().start()
+
+
+def _current_task(loop: Any) -> Any:
+    try:
+        return asyncio.current_task(loop)
+    except Exception:
+        return None
+
+
+def _started(task: Any) -> bool:
+    if task.done():
+        return True
+    coro = task.get_coro()
+    if coro is None:
+        return True
+    try:
+        return _inspect.inspect.getcoroutinestate(coro) != "CORO_CREATED"
+    except Exception:
+        return False
+
+
+def _rebind_thread(st: LoopState) -> None:
+    # A loop created in one thread and first run in another: report the running thread.
+    st.thread = threading.get_ident()
+    st.thread_name = threading.current_thread().name
+    st.announced = False
+
+
+def _cancel_site(cur: Optional[TaskInfo], st: LoopState, frame: Any) -> Dict[str, Any]:
+    loc = None
+    f = frame
+    while f is not None:
+        fn = f.f_code.co_filename
+        if fn.startswith(_inspect._LOOPSCOPE_DIR):
+            break  # reached the handle that is running: the canceller was asyncio machinery
+        if not _inspect.is_skipped_file(fn):
+            loc = {"file": fn, "line": f.f_lineno}
+            break
+        f = f.f_back
+    by: Dict[str, Any] = {"task": cur.id if cur is not None else None, "location": loc}
+    if cur is None and st.current_cb is not None:
+        by["label"] = getattr(st.current_cb, "__qualname__", None) or "callback"
+    return by
+
+
+def _blocking(st: LoopState, info: Optional[TaskInfo], cb: Any, dt: float, seq: int) -> None:
+    loc = None
+    if st.sampled_seq == seq and st.sample is not None:
+        loc = {"file": st.sample[0], "line": st.sample[1]}
+    if info is not None:
+        what = "Task %s" % info.name
+        if loc is None:
+            task = info.ref() if info.ref is not None else None
+            if task is not None and not task.done():
+                t = _inspect.wait_target(task, S)
+                if t and "site" in t:
+                    loc = t["site"]
+    else:
+        what = "callback %s" % (getattr(cb, "__qualname__", None) or type(cb).__name__)
+        code = getattr(cb, "__code__", None) or getattr(getattr(cb, "__func__", None), "__code__", None)
+        if loc is None and code is not None:
+            loc = {"file": code.co_filename, "line": code.co_firstlineno}
+    ms = dt * 1000.0
+    S.add_finding("blocking-call", "%s blocked the event loop for %.0f ms" % (what, ms), loc,
+                  info.id if info is not None else None, ms)
+
+
+def _stall_candidate(st: LoopState, loop: Any) -> None:
+    sel = getattr(loop, "_selector", None)
+    try:
+        n = len(sel.get_map()) if sel is not None else 0
+    except Exception:
+        return
+    if n <= 1:  # only the loop's own self-pipe
+        st.stall_tick = st.tick
+        st.stall_since = perf()
+
+
+_STUCK_KINDS = {"lock", "event", "condition", "semaphore", "queue.get", "queue.put", "task", "gather",
+                "future", "other"}
+
+
+def _confirm_stall(st: LoopState) -> None:
+    st.stall_reported = st.stall_tick
+    tasks = []
+    for info in list(S.live.values()):
+        if info.loop != st.id:
+            continue
+        task = info.ref() if info.ref is not None else None
+        if task is None or task.done():
+            continue
+        target = _inspect.wait_target(task, S)
+        if target is None or target["kind"] not in _STUCK_KINDS:
+            return  # something outside the loop (a thread, a process) can still wake it
+        tasks.append((info, task, target))
+    if not tasks:
+        return
+    reg = _inspect.FrameRegistry()
+    chains = []
+    loc = None
+    for info, task, target in tasks:
+        frames = reg.chain(task)
+        chains.append({"task": info.id, "frames": frames})
+        if loc is None:
+            loc = target.get("site")
+    names = ", ".join("%s (%s)" % (i.name, t["label"]) for i, _t, t in tasks[:5])
+    more = "" if len(tasks) <= 5 else " and %d more" % (len(tasks) - 5)
+    S.add_finding("stall", "event loop %d stalled: %d task(s) wait and nothing in the loop can wake "
+                  "them: %s%s" % (st.id, len(tasks), names, more), loc, None, None, chains)
+
+
+def _exception_context(ctx: Dict[str, Any]) -> None:
+    msg = ctx.get("message") or ""
+    if msg.endswith("exception was never retrieved"):
+        exc = ctx.get("exception")
+        fut = ctx.get("future")
+        info = S.task_info(fut) if fut is not None else None
+        label = "Task %s" % info.name if info is not None else _inspect.future_label(fut)
+        text = "%s: exception was never retrieved: %s" % (label, _inspect.safe_repr(exc, 200))
+        S.add_finding("unretrieved-exception", text,
+                      _inspect.raise_location(exc) if isinstance(exc, BaseException) else None,
+                      info.id if info is not None else None)
+    elif msg.startswith("Task was destroyed but it is pending"):
+        task = ctx.get("task")
+        info = S.task_info(task) if task is not None else None
+        loc = None
+        try:
+            chain, _leaf = _inspect.coro_chain(task.get_coro())
+            for _c, f, _k in reversed(chain):
+                if not _inspect.is_internal_file(f.f_code.co_filename):
+                    loc = {"file": f.f_code.co_filename, "line": f.f_lineno}
+                    break
+        except Exception:
+            pass
+        name = info.name if info is not None else _inspect.future_label(task)
+        S.add_finding("destroyed-pending", "Task %s was destroyed but it is pending" % name.replace("Task ", "", 1)
+                      if info is None else "Task %s was destroyed but it is pending" % name,
+                      loc, info.id if info is not None else None)
+
+
+# --- never-awaited coroutines -----------------------------------------------------------------
+
+def _install_unawaited_hook() -> None:
+    o_set = ORIGINALS["set_depth"] = sys.set_coroutine_origin_tracking_depth
+    o_get = ORIGINALS["get_depth"] = sys.get_coroutine_origin_tracking_depth
+    _user_origin_depth[0] = o_get()
+
+    def set_coroutine_origin_tracking_depth(depth: int) -> None:
+        o_set(max(depth, _OUR_ORIGIN_DEPTH))  # validates like the original (raises on < 0)
+        _user_origin_depth[0] = depth
+
+    def get_coroutine_origin_tracking_depth() -> int:
+        return _user_origin_depth[0]
+
+    set_coroutine_origin_tracking_depth.__doc__ = o_set.__doc__
+    get_coroutine_origin_tracking_depth.__doc__ = o_get.__doc__
+    o_set(max(_user_origin_depth[0], _OUR_ORIGIN_DEPTH))
+    sys.set_coroutine_origin_tracking_depth = set_coroutine_origin_tracking_depth
+    sys.get_coroutine_origin_tracking_depth = get_coroutine_origin_tracking_depth
+    ORIGINALS["warn_unawaited"] = getattr(warnings, "_warn_unawaited_coroutine", None)
+    warnings._warn_unawaited_coroutine = _warn_unawaited_coroutine  # type: ignore[attr-defined]
+
+
+def _warn_unawaited_coroutine(coro: Any) -> None:
+    # Same text and stack level as CPython's warnings._warn_unawaited_coroutine (identical in
+    # 3.9-3.13); the origin part is shown only if the user asked for origin tracking.
+    origin = coro.cr_origin
+    try:
+        loc = {"file": origin[0][0], "line": origin[0][1]} if origin else None
+        S.add_finding("never-awaited", "coroutine '%s' was never awaited" % coro.__qualname__, loc)
+    except Exception:
+        pass
+    depth = _user_origin_depth[0]
+    msg_lines = [
+        f"coroutine '{coro.__qualname__}' was never awaited\n"
+    ]
+    if origin is not None and depth > 0:
+        import linecache, traceback
+
+        def extract() -> Any:
+            for filename, lineno, funcname in reversed(origin[:depth]):
+                line = linecache.getline(filename, lineno)
+                yield (filename, lineno, funcname, line)
+        msg_lines.append("Coroutine created at (most recent call last)\n")
+        msg_lines += traceback.format_list(list(extract()))
+    msg = "".join(msg_lines).rstrip("\n")
+    warnings.warn(msg, category=RuntimeWarning, stacklevel=2, source=coro)
+
+
+_warn_unawaited_coroutine.__name__ = "_warn_unawaited_coroutine"
+_warn_unawaited_coroutine.__qualname__ = "_warn_unawaited_coroutine"
+
+
+# --- loops that are not BaseEventLoop (uvloop) ----------------------------------------------
+
+def _install_running_loop_hook() -> None:
+    # uvloop binds asyncio._set_running_loop when it is imported; patching the package attribute
+    # (asyncio's own loops use asyncio.events._set_running_loop) lets us see its loops start.
+    o_set = ORIGINALS["_set_running_loop"] = asyncio._set_running_loop
+
+    def _set_running_loop(loop: Any) -> None:
+        if loop is not None and not isinstance(loop, _base_events.BaseEventLoop):
+            try:
+                _adopt_foreign_loop(loop)
+            except Exception:
+                pass
+        o_set(loop)
+
+    asyncio._set_running_loop = _set_running_loop  # type: ignore[assignment]
+
+
+def _adopt_foreign_loop(loop: Any) -> None:
+    for st in S.loops.values():
+        if st.ref() is loop:
+            return
+    st = S.new_loop(loop, tick_control=False)
+    user_factory = loop.get_task_factory()
+
+    def factory(lp: Any, coro: Any, **kwargs: Any) -> Any:
+        if user_factory is not None:
+            task = user_factory(lp, coro, **kwargs)
+        else:
+            task = asyncio.Task(coro, loop=lp, **kwargs)
+        if isinstance(task, _TASK_TYPES):
+            info = S.register_task(task, st)
+            info.site = _inspect.user_site(sys._getframe(1))
+            parent = _current_task(lp)
+            pinfo = S.by_addr.get(id(parent)) if parent is not None else None
+            info.parent = pinfo.id if pinfo is not None else None
+            task.add_done_callback(_foreign_done)
+        return task
+
+    loop.set_task_factory(factory)
+
+
+def _foreign_done(task: Any) -> None:
+    info = S.by_addr.get(id(task))
+    if info is not None and not info.done:
+        S.task_done(info, task)
+
+
+# --- watchdog -------------------------------------------------------------------------------
+
+class _Watchdog(threading.Thread):
+    """Samples the loop thread's frames while a step runs long, and confirms stalls."""
+
+    def __init__(self) -> None:
+        super().__init__(name="loopscope-watchdog", daemon=True)
+
+    def run(self) -> None:
+        while True:
+            thr = S.threshold
+            interval = min(0.05, max(0.005, thr / 4.0))
+            time.sleep(interval)
+            try:
+                self.tick(thr)
+            except Exception:
+                pass
+
+    def tick(self, thr: float) -> None:
+        now = perf()
+        frames = None
+        for st in list(S.loops.values()):
+            if st.closed:
+                continue
+            start = st.step_start
+            if start and now - start >= thr * 0.5:
+                seq = st.step_seq
+                if frames is None:
+                    frames = sys._current_frames()
+                f = frames.get(st.thread)
+                loc = _blocking_line(f)
+                if loc is not None and st.step_seq == seq and st.step_start == start:
+                    st.sample = loc
+                    st.sampled_seq = seq
+            if (st.stall_tick == st.tick and st.stall_reported != st.stall_tick and not st.held
+                    and st.step_start == 0.0 and now - st.stall_since >= _STALL_DELAY and st.tasks_live > 0):
+                _confirm_stall(st)
+
+
+def _blocking_line(f: Any) -> Optional[tuple]:
+    # Innermost frame that is user code; stop at loopscope's own handle wrapper.
+    while f is not None:
+        fn = f.f_code.co_filename
+        if fn.startswith(_inspect._LOOPSCOPE_DIR):
+            return None
+        if not _inspect.is_internal_file(fn):
+            return (fn, f.f_lineno)
+        f = f.f_back
+    return None

@@ -1,0 +1,498 @@
+# The recorder: task/loop/future registries and the outbound event pipeline. The loop thread only
+# touches slot attributes and appends to lists here; wire dicts are built, coalesced and encoded on
+# the writer thread (collect()), so a step costs a few attribute writes, not an allocation.
+from __future__ import annotations
+
+import collections
+import os
+import sys
+import threading
+import time
+import weakref
+from typing import Any, Callable, Deque, Dict, List, Optional, Set, Tuple
+
+from . import _inspect
+from ._wire import DEFAULT_OPTIONS
+
+__all__ = ["Session", "TaskInfo", "LoopState", "SESSION", "perf"]
+
+perf = time.perf_counter
+
+# Bound for pending discrete events (findings, control, step events); beyond it events are dropped
+# and counted. Coalesced state (task.state, loop.ticks) is never dropped: it is recomputed.
+MAX_PENDING_EVENTS = 50_000
+# Bound for task creations/completions awaiting a flush; beyond it they are dropped (counted) but
+# the task counters stay exact.
+MAX_PENDING_TASKS = 200_000
+
+
+class _TaskRef(weakref.ref):
+    __slots__ = ("info",)
+
+
+class TaskInfo:
+    __slots__ = (
+        "id", "ref", "name", "coro", "site", "parent", "loop", "thread", "eager", "steps", "busy",
+        "tick", "wake", "woken", "cancel_by", "done", "outcome", "result", "exc", "created",
+        "announced", "ended", "addr", "__weakref__",
+    )
+
+    def __init__(self, tid: int, task: Any, loop_id: int, thread: int) -> None:
+        self.id = tid
+        self.ref: Optional[weakref.ref] = None
+        self.name = ""
+        self.coro = ""
+        self.site: Optional[Tuple[str, int]] = None
+        self.parent: Optional[int] = None
+        self.loop = loop_id
+        self.thread = thread
+        self.eager = False
+        self.steps = 0
+        self.busy = 0.0
+        self.tick = 0
+        self.wake: Any = None    # who scheduled the next step: TaskInfo | str | None
+        self.woken: Any = None   # who scheduled the latest step
+        self.cancel_by: Optional[Dict[str, Any]] = None
+        self.done = False
+        self.outcome = ""
+        self.result: Optional[str] = None
+        self.exc: Optional[Dict[str, Any]] = None
+        self.created = perf()
+        self.announced = False
+        self.ended = 0.0
+        self.addr = id(task)
+
+
+class LoopState:
+    """Per-loop bookkeeping, stored on the loop object as `_loopscope_state`."""
+
+    __slots__ = (
+        "id", "ref", "thread", "thread_name", "cls", "tick_control", "tick", "ticks_sent", "ready",
+        "timers", "select_acc", "tick_start", "handles_acc", "current", "current_cb", "step_seq",
+        "step_start", "sampled_seq", "sample", "mode", "until", "held", "cond", "ran",
+        "stall_tick", "stall_since", "stall_reported", "closed", "announced", "tasks_live",
+        "dirty_ticks", "pause_reason", "__weakref__",
+    )
+
+    def __init__(self, lid: int, loop: Any, tick_control: bool = True) -> None:
+        self.id = lid
+        self.ref = weakref.ref(loop)
+        t = threading.current_thread()
+        self.thread = threading.get_ident()
+        self.thread_name = t.name
+        c = type(loop)
+        self.cls = c.__module__ + "." + c.__qualname__
+        self.tick_control = tick_control
+        self.tick = 0
+        self.ticks_sent = 0
+        self.ready = 0
+        self.timers = 0
+        self.select_acc = 0.0
+        self.tick_start = 0.0
+        self.handles_acc = 0.0
+        self.current: Optional[TaskInfo] = None
+        self.current_cb: Any = None
+        self.step_seq = 0
+        self.step_start = 0.0
+        self.sampled_seq = -1
+        self.sample: Optional[Tuple[str, int]] = None
+        # Control: mode is None when free-running; see _control.py for the state machine.
+        self.mode: Optional[str] = None
+        self.until: Optional[TaskInfo] = None
+        self.held = False
+        self.cond = threading.Condition(threading.Lock())
+        self.ran: Optional[List[Dict[str, Any]]] = None
+        self.stall_tick = -1
+        self.stall_since = 0.0
+        self.stall_reported = -1
+        self.closed = False
+        self.announced = False
+        self.tasks_live = 0
+        self.dirty_ticks = False
+        self.pause_reason = ""
+
+
+class Session:
+    """Process-wide recorder. One instance (SESSION); the sink decides where batches go."""
+
+    def __init__(self) -> None:
+        self.options: Dict[str, Any] = dict(DEFAULT_OPTIONS)
+        self.threshold = 0.1
+        self.step_events = False
+        self.start_perf = perf()
+        self.start_epoch_ms = time.time() * 1000.0
+        self.next_task = 0
+        self.next_loop = 0
+        self.next_future = 0
+        self.next_finding = 0
+        self.tasks_total = 0
+        self.by_addr: Dict[int, TaskInfo] = {}
+        self.live: Dict[int, TaskInfo] = {}
+        self.finished: "collections.OrderedDict[int, TaskInfo]" = collections.OrderedDict()
+        self.recently_dead: "collections.OrderedDict[int, TaskInfo]" = collections.OrderedDict()
+        self.loops: Dict[int, LoopState] = {}
+        # Pending for the next batch (swapped out by collect()).
+        self.new_tasks: List[TaskInfo] = []
+        self.dirty: Set[TaskInfo] = set()
+        self.done_tasks: List[TaskInfo] = []
+        self.new_futures: List[Tuple[Any, Any, Optional[Tuple[str, int]]]] = []
+        self.events: Deque[Any] = collections.deque()
+        self.step_log: Deque[Tuple[Any, ...]] = collections.deque()
+        # Futures announced to the debugger: fid -> (weakref, loop id); addr -> fid for lookups.
+        self.futures: Dict[int, Tuple[Any, int, int]] = {}
+        self.future_ids: Dict[int, int] = {}
+        self.dropped_total = 0
+        self.dropped_since = 0
+        self.seq = 0
+        self.last_stats: Tuple[int, ...] = ()
+        self.last_stats_at = 0.0
+        self.lock = threading.RLock()  # guards collect() vs flush-on-exit
+        self.kick = threading.Event()
+        self.sink: Optional[Callable[[Dict[str, Any]], None]] = None
+        self.connected = False
+        self.exit_code: Optional[int] = None
+        self.findings: List[Dict[str, Any]] = []  # kept for resync after a reconnect
+        self.on_resume: List[Callable[[], None]] = []
+
+    # --- options ------------------------------------------------------------------------------
+    def set_options(self, opts: Dict[str, Any]) -> None:
+        for k, v in opts.items():
+            if k in DEFAULT_OPTIONS and v is not None:
+                self.options[k] = v
+        self.threshold = float(self.options["blockingThresholdMs"]) / 1000.0
+        self.step_events = bool(self.options["stepEvents"])
+        self.trim_finished()
+
+    def ts(self, t: Optional[float] = None) -> float:
+        return round(((perf() if t is None else t) - self.start_perf) * 1000.0, 3)
+
+    # --- registration (loop thread) -----------------------------------------------------------
+    def new_loop(self, loop: Any, tick_control: bool = True) -> LoopState:
+        self.next_loop += 1
+        st = LoopState(self.next_loop, loop, tick_control)
+        self.loops[st.id] = st
+        return st
+
+    def register_task(self, task: Any, st: Optional[LoopState]) -> TaskInfo:
+        self.next_task += 1
+        self.tasks_total += 1
+        info = TaskInfo(self.next_task, task, st.id if st is not None else 0,
+                        st.thread if st is not None else threading.get_ident())
+        ref = info.ref = _TaskRef(task, self._task_gone)
+        ref.info = info
+        try:
+            info.name = task.get_name()
+        except Exception:
+            info.name = "Task-%d" % info.id
+        coro = task.get_coro() if hasattr(task, "get_coro") else None
+        info.coro = getattr(coro, "__qualname__", None) or type(coro).__name__
+        self.by_addr[info.addr] = info
+        self.live[info.id] = info
+        if st is not None:
+            st.tasks_live += 1
+        if len(self.new_tasks) < MAX_PENDING_TASKS:
+            self.new_tasks.append(info)
+        else:
+            self.dropped_since += 1
+        return info
+
+    def _task_gone(self, ref: Any) -> None:
+        # Weakref callback: the task object died (pending tasks never finish otherwise).
+        info = ref.info
+        ref.info = None
+        if info is not None:
+            info.ref = None
+            self._forget(info)
+
+    def _forget(self, info: TaskInfo) -> None:
+        if self.by_addr.get(info.addr) is info:
+            del self.by_addr[info.addr]
+        self.recently_dead[info.addr] = info
+        if len(self.recently_dead) > 1000:
+            self.recently_dead.popitem(last=False)
+        if not info.done:
+            info.cancel_by = info.cancel_by or {
+                "task": None, "location": None, "label": "destroyed while pending"}
+            self.finish(info, "cancelled")
+
+    def task_info(self, task: Any) -> Optional[TaskInfo]:
+        return self.by_addr.get(id(task)) or self.recently_dead.get(id(task))
+
+    def finish(self, info: TaskInfo, outcome: str) -> None:
+        if info.done:
+            return
+        info.done = True
+        info.outcome = outcome
+        info.ended = perf()
+        self.live.pop(info.id, None)
+        st = self.loops.get(info.loop)
+        if st is not None:
+            st.tasks_live -= 1
+        self.finished[info.id] = info
+        self.trim_finished()
+        if len(self.done_tasks) < MAX_PENDING_TASKS:
+            self.done_tasks.append(info)
+        else:
+            self.dropped_since += 1
+
+    def trim_finished(self) -> None:
+        limit = max(0, int(self.options["maxFinishedTasks"]))
+        fin = self.finished
+        while len(fin) > limit:
+            fin.popitem(last=False)
+
+    def task_done(self, info: TaskInfo, task: Any) -> None:
+        """Record how a finished task ended, without marking its exception as retrieved."""
+        if task.cancelled():
+            self.finish(info, "cancelled")
+            return
+        exc = getattr(task, "_exception", None)
+        if exc is not None:
+            info.exc = {"type": type(exc).__qualname__, "message": _inspect.safe_str(exc),
+                        "location": _inspect.raise_location(exc)}
+            self.finish(info, "exception")
+            return
+        try:
+            r = task.result()
+        except BaseException:  # pragma: no cover - done and neither cancelled nor failed
+            r = None
+        info.result = None if r is None else _inspect.safe_repr(r, 200)
+        self.finish(info, "result")
+
+    def add_event(self, ev: Dict[str, Any], urgent: bool = False) -> None:
+        if len(self.events) >= MAX_PENDING_EVENTS:
+            self.dropped_since += 1
+        else:
+            self.events.append(ev)
+        if urgent:
+            self.kick.set()
+
+    def add_finding(self, kind: str, message: str, location: Optional[Dict[str, Any]],
+                    task: Optional[int] = None, duration_ms: Optional[float] = None,
+                    chains: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:
+        with self.lock:
+            self.next_finding += 1
+            fid = self.next_finding
+        ev: Dict[str, Any] = {
+            "kind": "finding", "ts": self.ts(), "finding": fid, "findingKind": kind,
+            "message": message, "location": location, "task": task,
+            "durationMs": None if duration_ms is None else round(duration_ms, 3),
+        }
+        if chains is not None:
+            ev["chains"] = chains
+        if len(self.findings) < 1000:
+            self.findings.append(ev)
+        self.add_event(ev, urgent=True)
+        return ev
+
+    # --- collect (writer thread) --------------------------------------------------------------
+    def collect(self) -> Optional[Dict[str, Any]]:
+        """Swap out everything pending and build one `events` batch (None when nothing changed)."""
+        with self.lock:
+            return self._collect()
+
+    def _collect(self) -> Optional[Dict[str, Any]]:
+        new_tasks, self.new_tasks = self.new_tasks, []
+        dirty, self.dirty = self.dirty, set()
+        done, self.done_tasks = self.done_tasks, []
+        new_futs, self.new_futures = self.new_futures, []
+        events = self.events
+        misc: List[Any] = []
+        while events:
+            misc.append(events.popleft())
+        steps: List[Tuple[Any, ...]] = []
+        log = self.step_log
+        while log:
+            steps.append(log.popleft())
+        out: List[Dict[str, Any]] = []
+        ts = self.ts()
+        for st in list(self.loops.values()):
+            if not st.announced:
+                st.announced = True
+                out.append(self.loop_created_event(st, ts))
+        for info in new_tasks:
+            info.announced = True
+            out.append(self.task_created_event(info))
+        for info in dirty:
+            if not info.done:
+                ev = self.task_state_event(info, ts)
+                if ev is not None:
+                    out.append(ev)
+        for rec in steps:
+            out.append(self._step_event(rec))
+        for info in done:
+            if info.announced:
+                out.append(self.task_done_event(info))
+        self._collect_futures(new_futs, out, ts)
+        for st in list(self.loops.values()):
+            if st.dirty_ticks:
+                st.dirty_ticks = False
+                sel = st.select_acc
+                st.select_acc -= sel
+                out.append({"kind": "loop.ticks", "ts": ts, "loop": st.id, "tick": st.tick,
+                             "count": st.tick - st.ticks_sent, "ready": st.ready,
+                             "timers": st.timers, "selectMs": round(sel * 1000.0, 3)})
+                st.ticks_sent = st.tick
+        out.extend(misc)
+        dropped = self.dropped_since
+        self.dropped_since = 0
+        self.dropped_total += dropped
+        stats = (len(self.live), self.tasks_total, len(self.futures), self.dropped_total,
+                 len(self.finished))
+        now = perf()
+        if stats != self.last_stats and (now - self.last_stats_at > 0.25 or not out):
+            self.last_stats = stats
+            self.last_stats_at = now
+            out.append(self.stats_event(ts))
+        if not out and not dropped:
+            return None
+        self.seq += 1
+        return {"type": "events", "seq": self.seq, "dropped": dropped, "events": out}
+
+    def stats_event(self, ts: float) -> Dict[str, Any]:
+        return {"kind": "stats", "ts": ts, "tasksLive": len(self.live), "tasksTotal": self.tasks_total,
+                "futuresLive": len(self.futures), "dropped": self.dropped_total,
+                "retainedFinished": len(self.finished)}
+
+    def loop_created_event(self, st: LoopState, ts: float) -> Dict[str, Any]:
+        return {"kind": "loop.created", "ts": ts, "loop": st.id,
+                "thread": {"id": st.thread, "name": st.thread_name}, "cls": st.cls,
+                "tickControl": st.tick_control, "callbackStepping": st.tick_control}
+
+    def task_created_event(self, info: TaskInfo) -> Dict[str, Any]:
+        return {"kind": "task.created", "ts": self.ts(info.created), "task": info.id,
+                "name": info.name, "coro": info.coro, "site": _loc(info.site), "parent": info.parent,
+                "loop": info.loop, "thread": info.thread, "eager": info.eager}
+
+    def task_state_fields(self, info: TaskInfo) -> Dict[str, Any]:
+        task = info.ref() if info.ref is not None else None
+        st = self.loops.get(info.loop)
+        if task is None:
+            state, waiting = "ready", None
+        elif st is not None and st.current is info:
+            state, waiting = "running", None
+        else:
+            waiting = _inspect.wait_target(task, self)
+            state = "ready" if waiting is None or waiting["kind"] == "yield" else "waiting"
+        return {"task": info.id, "state": state, "steps": info.steps,
+                "busyMs": round(info.busy * 1000.0, 3), "waitingOn": waiting,
+                "wokenBy": self.waker(info.woken, info), "tick": info.tick}
+
+    def task_state_event(self, info: TaskInfo, ts: float) -> Optional[Dict[str, Any]]:
+        ev = self.task_state_fields(info)
+        ev["kind"] = "task.state"
+        ev["ts"] = ts
+        return ev
+
+    def waker(self, w: Any, me: Optional[TaskInfo] = None) -> Optional[Dict[str, Any]]:
+        if w is None:
+            return None
+        if isinstance(w, TaskInfo):
+            if w is me:
+                return {"task": w.id, "label": "yield"}
+            return {"task": w.id, "label": "Task " + w.name}
+        label = str(w)
+        if label.endswith("_set_result_unless_cancelled"):
+            label = "timer"
+        return {"label": label}
+
+    def _step_event(self, rec: Tuple[Any, ...]) -> Dict[str, Any]:
+        if isinstance(rec[0], LoopState):
+            st, tick, ready, timers, sel = rec
+            return {"kind": "tick", "ts": self.ts(), "loop": st.id, "tick": tick, "ready": ready,
+                    "timers": timers, "selectMs": round(sel * 1000.0, 3)}
+        info, tick, t0, dt, woken = rec
+        task = info.ref() if info.ref is not None else None
+        waiting = None if task is None or info.done else _inspect.wait_target(task, self)
+        return {"kind": "task.step", "ts": self.ts(t0), "task": info.id, "tick": tick,
+                "durationMs": round(dt * 1000.0, 4), "wokenBy": self.waker(woken, info),
+                "waitingOn": waiting}
+
+    def task_done_fields(self, info: TaskInfo) -> Dict[str, Any]:
+        return {"task": info.id, "outcome": info.outcome, "result": info.result,
+                "exception": info.exc, "cancelledBy": info.cancel_by if info.outcome == "cancelled" else None,
+                "steps": info.steps, "busyMs": round(info.busy * 1000.0, 3)}
+
+    def task_done_event(self, info: TaskInfo) -> Dict[str, Any]:
+        ev = self.task_done_fields(info)
+        ev["kind"] = "task.done"
+        ev["ts"] = self.ts(info.ended)
+        return ev
+
+    def _collect_futures(self, new_futs: List[Tuple[Any, Any, Any]], out: List[Dict[str, Any]],
+                         ts: float) -> None:
+        for fid, (ref, _lid, addr) in list(self.futures.items()):
+            fut = ref()
+            if fut is None or fut.done():
+                outcome = "cancelled" if fut is None or fut.cancelled() else (
+                    "exception" if getattr(fut, "_exception", None) is not None else "result")
+                del self.futures[fid]
+                self.future_ids.pop(addr, None)
+                out.append({"kind": "future.done", "ts": ts, "future": fid, "outcome": outcome})
+        for fut, st, site in new_futs:
+            if fut.done():
+                continue
+            self.next_future += 1
+            fid = self.next_future
+            self.futures[fid] = (weakref.ref(fut), st.id, id(fut))
+            self.future_ids[id(fut)] = fid
+            out.append({"kind": "future.created", "ts": ts, "future": fid, "loop": st.id,
+                        "label": _inspect.future_label(fut), "site": _loc(site),
+                        "awaitedBy": self.awaited_by(fut)})
+
+    def awaited_by(self, fut: Any) -> List[int]:
+        ids: List[int] = []
+        try:
+            cbs = fut._callbacks or ()
+        except Exception:
+            return ids
+        for cb in cbs:
+            fn = cb[0] if isinstance(cb, tuple) else cb
+            owner = getattr(fn, "__self__", None)
+            info = self.by_addr.get(id(owner)) if owner is not None else None
+            if info is not None:
+                ids.append(info.id)
+        return ids
+
+    def future_record(self, fid: int) -> Optional[Dict[str, Any]]:
+        entry = self.futures.get(fid)
+        fut = entry[0]() if entry else None
+        if fut is None:
+            return None
+        return {"future": fid, "loop": entry[1], "label": _inspect.future_label(fut), "site": None,
+                "awaitedBy": self.awaited_by(fut)}
+
+    def discard(self) -> None:
+        """No consumer: drop everything pending (state is still tracked for a later attach)."""
+        with self.lock:
+            self.new_tasks = []
+            self.dirty = set()
+            self.done_tasks = []
+            self.new_futures = []
+            self.events.clear()
+            self.step_log.clear()
+            self.dropped_since = 0
+
+    def resync(self) -> None:
+        """After a (re)connect: announce everything live again, as if new."""
+        with self.lock:
+            for st in self.loops.values():
+                st.announced = False
+                st.dirty_ticks = True
+            self.new_tasks = [i for i in self.live.values()]
+            self.dirty = set(self.new_tasks)
+            self.done_tasks = []
+            self.events.clear()
+            self.step_log.clear()
+            self.futures.clear()
+            self.future_ids.clear()
+            for f in self.findings:
+                self.events.append(f)
+            self.last_stats = ()
+
+
+def _loc(site: Optional[Tuple[str, int]]) -> Optional[Dict[str, Any]]:
+    return None if site is None else {"file": site[0], "line": site[1]}
+
+
+SESSION = Session()
