@@ -1,0 +1,302 @@
+// The debug adapter end to end: node dist/adapter.js driven by DebugClient against real Python
+// programs from examples/ under the real runtime. Launch/stop on entry, tick and callback
+// stepping, threads/stacks/variables, custom requests, exit codes, attach, exception filters,
+// process-tree termination and every bad-configuration error.
+
+import { strict as assert } from 'node:assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { SnapshotBody, UpdateEventBody } from '../../extension/protocol/customDap';
+import { bugLine, examplePath, lineOf } from '../examples/gallery';
+import { ROOT } from './build';
+import { PYTHON, Session } from './helpers';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'loopscope-dap-'));
+function script(name: string, text: string): string {
+  const file = path.join(tmp, name);
+  writeFileSync(file, text);
+  return file;
+}
+const tickOf = (e: DebugProtocol.StoppedEvent): number => Number(/tick (\d+)/.exec(e.body.description ?? '')?.[1] ?? NaN);
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('debug adapter (DAP)', function () {
+  this.timeout(60000);
+  let s: Session;
+  afterEach(async () => { await s?.close(); });
+
+  describe('launch and scheduler stepping', () => {
+    it('stops on entry, steps ticks (the tick advances), and shows tasks as threads with await-chain stacks and locals', async () => {
+      s = await Session.start();
+      const program = examplePath('worker_pool.py');
+      await s.launch({ program, stopOnEntry: true });
+      const entry = await s.stopped();
+      assert.equal(entry.body.reason, 'entry');
+      const threads0 = (await s.dc.threadsRequest()).body.threads;
+      assert.ok(threads0.some((t) => /^event loop \d+ · MainThread/.test(t.name)), `no loop thread in ${JSON.stringify(threads0)}`);
+
+      // `next` runs exactly one tick: each stop names a tick one higher than the last.
+      let last = -1;
+      let workerThread: DebugProtocol.Thread | undefined;
+      for (let i = 0; i < 40 && !workerThread; i++) {
+        await s.dc.nextRequest({ threadId: entry.body.threadId as number });
+        const st = await s.stopped();
+        assert.equal(st.body.reason, 'step');
+        assert.match(st.body.description ?? '', /^tick \d+/);
+        const tick = tickOf(st);
+        if (last >= 0) assert.equal(tick, last + 1, `next went from tick ${last} to ${tick}`);
+        last = tick;
+        const threads = (await s.dc.threadsRequest()).body.threads;
+        workerThread = threads.find((t) => /^worker-1 · worker\(\) · waiting on Queue\.get/.test(t.name));
+      }
+      assert.ok(workerThread, 'worker-1 never showed up waiting on Queue.get');
+
+      const stack = (await s.dc.stackTraceRequest({ threadId: workerThread.id })).body.stackFrames;
+      const code = stack.filter((f) => f.source?.path);
+      assert.ok(code.length >= 1, JSON.stringify(stack));
+      assert.equal(code[0].name, 'worker()');
+      assert.equal(code[0].source?.path, program);
+      assert.equal(code[0].line, lineOf('worker_pool.py', 'job = await queue.get()'));
+      assert.ok(!code.some((f) => f.source?.path?.includes(`${path.sep}asyncio${path.sep}`)), 'justMyCode hides asyncio frames');
+
+      const scopes = (await s.dc.scopesRequest({ frameId: code[0].id })).body.scopes;
+      const locals = scopes.find((x) => x.name === 'Locals');
+      assert.ok(locals);
+      const vars = (await s.dc.variablesRequest({ variablesReference: locals.variablesReference })).body.variables;
+      const nameVar = vars.find((v) => v.name === 'name');
+      assert.ok(nameVar && /worker-1/.test(nameVar.value), JSON.stringify(vars));
+      const done = vars.find((v) => v.name === 'done');
+      assert.ok(done && done.variablesReference > 0, 'containers are expandable');
+      await s.dc.variablesRequest({ variablesReference: done.variablesReference });
+
+      const taskScope = scopes.find((x) => x.name === 'Task');
+      assert.ok(taskScope);
+      const tv = (await s.dc.variablesRequest({ variablesReference: taskScope.variablesReference })).body.variables;
+      assert.equal(tv.find((v) => v.name === 'waiting on')?.value, 'Queue.get');
+
+      // continue runs to the end with the real exit code and the program's output.
+      await s.dc.continueRequest({ threadId: workerThread.id });
+      const exited = await s.next('exited');
+      assert.equal(exited.body.exitCode, 0);
+      await s.next('terminated');
+      assert.match(s.output('stdout'), /processed 12 jobs, total 156/);
+    });
+
+    it('stepIn runs one callback or task step and says what ran', async () => {
+      s = await Session.start();
+      await s.launch({ program: examplePath('tasks_gather.py'), stopOnEntry: true });
+      const entry = await s.stopped();
+      const descriptions: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        await s.dc.stepInRequest({ threadId: entry.body.threadId as number });
+        const st = await s.stopped();
+        assert.equal(st.body.reason, 'step');
+        descriptions.push(st.body.description ?? '');
+      }
+      assert.ok(descriptions.every((d) => /^tick \d+/.test(d)), descriptions.join(' / '));
+      assert.ok(descriptions.some((d) => /ran/.test(d)), descriptions.join(' / '));
+    });
+
+    it('pauses a running program at a tick boundary and continues', async () => {
+      s = await Session.start();
+      const program = script('spin.py', 'import asyncio\nasync def spin():\n    while True:\n        await asyncio.sleep(0)\nasync def main():\n    await asyncio.gather(spin(), spin())\nasyncio.run(main())\n');
+      await s.launch({ program });
+      await s.next('loopscope/update', (e) => (e.body as UpdateEventBody).status.tasksLive >= 3);
+      await s.dc.pauseRequest({ threadId: 1 });
+      const st = await s.stopped();
+      assert.equal(st.body.reason, 'pause');
+      assert.equal(st.body.allThreadsStopped, true);
+      const snap = await s.custom<SnapshotBody>('loopscope/snapshot');
+      assert.equal(snap.status.paused, true);
+      assert.equal(snap.tasks.filter((t) => t.coro === 'spin').length, 2);
+      await s.dc.continueRequest({ threadId: 1 });
+    });
+
+    it('streams loopscope/update events (reset first) and answers the custom requests', async () => {
+      s = await Session.start();
+      await s.launch({ program: examplePath('worker_pool.py'), stopOnEntry: true });
+      await s.stopped();
+      const first = await s.next('loopscope/update');
+      assert.equal((first.body as UpdateEventBody).reset, true);
+      await s.custom('loopscope/stepTick');
+      await s.stopped();
+      // run until worker-1 exists, then run until it steps
+      let worker: number | undefined;
+      for (let i = 0; i < 40 && worker === undefined; i++) {
+        await s.custom('loopscope/stepTick');
+        await s.stopped();
+        worker = (await s.custom<SnapshotBody>('loopscope/snapshot')).tasks.find((t) => t.name === 'worker-1')?.id;
+      }
+      assert.ok(worker !== undefined);
+      await s.custom('loopscope/runUntilTaskSteps', { taskId: worker });
+      const st = await s.stopped();
+      assert.match(st.body.description ?? '', /worker-1/);
+      const chain = await s.custom<{ frames: { name: string }[] }>('loopscope/awaitChain', { taskId: worker });
+      assert.ok(chain.frames.some((f) => f.name === 'worker'));
+      const cancelled = await s.custom<{ cancelled: boolean }>('loopscope/cancelTask', { taskId: worker });
+      assert.equal(cancelled.cancelled, true);
+      const traceFile = path.join(tmp, 'dap-trace.json');
+      const tr = await s.custom<{ path: string }>('loopscope/exportTrace', { path: traceFile });
+      assert.equal(tr.path, traceFile);
+      await s.custom('loopscope/continueLoop');
+      const updates = s.events.filter((e) => e.event === 'loopscope/update').map((e) => e.body as UpdateEventBody);
+      assert.ok(updates.some((u) => u.tasks.some((t) => t.name === 'worker-1')));
+      await s.next('terminated');
+    });
+
+    it('reports the real exit code of a failing program and its stderr', async () => {
+      s = await Session.start();
+      const program = script('fail.py', 'import asyncio, sys\nasync def main():\n    await asyncio.sleep(0)\n    print("bye", file=sys.stderr)\n    sys.exit(3)\nasyncio.run(main())\n');
+      await s.launch({ program });
+      const exited = await s.next('exited');
+      assert.equal(exited.body.exitCode, 3);
+      await s.next('terminated');
+      assert.match(s.output('stderr'), /bye/);
+    });
+
+    it('ends with a clear message when the Python process dies without exiting normally', async () => {
+      s = await Session.start();
+      const program = script('vanish.py', 'import asyncio, os, sys\nasync def main():\n    print(os.getpid(), flush=True)\n    await asyncio.sleep(3600)\nasyncio.run(main())\n');
+      await s.launch({ program });
+      await s.next('output', (e) => /^\d+\s*$/m.test(e.body.output));
+      const pid = Number(/(\d+)/.exec(s.output('stdout'))?.[1]);
+      process.kill(pid, 'SIGKILL');
+      await s.next('terminated');
+      assert.match(s.output('important'), /killed by SIGKILL/);
+    });
+
+    it('disconnect ends the whole process tree', async () => {
+      s = await Session.start();
+      const program = script('tree.py', [
+        'import asyncio, subprocess, sys',
+        'async def main():',
+        '    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)"])',
+        '    print("child", child.pid, flush=True)',
+        '    await asyncio.sleep(3600)',
+        'asyncio.run(main())', '',
+      ].join('\n'));
+      await s.launch({ program });
+      await s.next('output', (e) => /child \d+/.test(e.body.output));
+      const childPid = Number(/child (\d+)/.exec(s.output('stdout'))?.[1]);
+      assert.ok(alive(childPid));
+      await s.dc.disconnectRequest({ terminateDebuggee: true });
+      assert.equal(alive(childPid), false, 'the grandchild survived disconnect');
+    });
+  });
+
+  describe('exception breakpoint filters', () => {
+    const cases: { filter: string; example: string; description: RegExp; line?: () => number }[] = [
+      { filter: 'task-failed', example: 'unretrieved_exception.py', description: /failed/ },
+      { filter: 'task-cancelled', example: 'worker_pool.py', description: /cancelled/ },
+      { filter: 'never-awaited', example: 'forgotten_await.py', description: /never-awaited/, line: () => bugLine('forgotten_await.py') },
+      { filter: 'blocking-call', example: 'blocking_sleep.py', description: /blocking-call/, line: () => bugLine('blocking_sleep.py') },
+      { filter: 'stall', example: 'deadlock.py', description: /stall/ },
+    ];
+    for (const c of cases) {
+      it(`${c.filter}: stops with reason "exception" on ${c.example}`, async () => {
+        s = await Session.start();
+        await s.launchWithFilters({ program: examplePath(c.example) }, [c.filter]);
+        const st = await s.stopped();
+        assert.equal(st.body.reason, 'exception');
+        assert.match(st.body.description ?? '', c.description);
+        const info = await s.dc.exceptionInfoRequest({ threadId: st.body.threadId as number });
+        assert.match(info.body.description ?? '', c.description);
+        if (c.line) assert.match(info.body.details?.message ?? '', new RegExp(`${c.example}:${c.line()}`));
+        const threads = (await s.dc.threadsRequest()).body.threads;
+        assert.ok(threads.some((t) => t.id === st.body.threadId), 'the stopped thread is listed');
+      });
+    }
+  });
+
+  describe('attach', () => {
+    let proc: ChildProcess | null = null;
+    afterEach(() => { proc?.kill('SIGKILL'); proc = null; });
+
+    it('attaches to a process started with --listen and sees its tasks', async () => {
+      const token = 'ab'.repeat(32);
+      const program = script('serve.py', 'import asyncio\nasync def tick():\n    while True:\n        await asyncio.sleep(0.01)\nasync def main():\n    await asyncio.gather(asyncio.create_task(tick(), name="ticker"))\nasyncio.run(main())\n');
+      proc = spawn(PYTHON, ['-m', 'loopscope', '--listen', '127.0.0.1:0', program], {
+        env: { ...process.env, PYTHONPATH: path.join(ROOT, 'runtime'), LOOPSCOPE_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const port = await new Promise<number>((resolve, reject) => {
+        let err = '';
+        proc?.stderr?.on('data', (b: Buffer) => {
+          err += b.toString();
+          const m = /127\.0\.0\.1:(\d+)/.exec(err);
+          if (m) resolve(Number(m[1]));
+        });
+        proc?.once('exit', () => reject(new Error(`runtime exited: ${err}`)));
+      });
+      s = await Session.start();
+      await s.dc.initializeRequest({ adapterID: 'loopscope' });
+      await Promise.all([s.dc.configurationDoneRequest(), s.dc.attachRequest({ port, token } as DebugProtocol.AttachRequestArguments)]);
+      const snap = await s.custom<SnapshotBody>('loopscope/snapshot');
+      assert.ok(snap.tasks.some((t) => t.name === 'ticker'), JSON.stringify(snap.tasks.map((t) => t.name)));
+      await s.dc.pauseRequest({ threadId: 1 });
+      const st = await s.stopped();
+      assert.equal(st.body.reason, 'pause');
+      const threads = (await s.dc.threadsRequest()).body.threads;
+      assert.ok(threads.some((t) => /^ticker · tick\(\) · /.test(t.name)));
+      await s.dc.disconnectRequest({ terminateDebuggee: false });
+      // Detaching releases the loop: the program keeps running.
+      assert.equal(proc.exitCode, null);
+    });
+
+    it('rejects a wrong token with a message naming the token', async () => {
+      const program = script('serve2.py', 'import asyncio\nasyncio.run(asyncio.sleep(3600))\n');
+      proc = spawn(PYTHON, ['-m', 'loopscope', '--listen', '127.0.0.1:0', program], {
+        env: { ...process.env, PYTHONPATH: path.join(ROOT, 'runtime'), LOOPSCOPE_TOKEN: 'cd'.repeat(32) }, stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const port = await new Promise<number>((resolve) => {
+        let err = '';
+        proc?.stderr?.on('data', (b: Buffer) => {
+          err += b.toString();
+          const m = /127\.0\.0\.1:(\d+)/.exec(err);
+          if (m) resolve(Number(m[1]));
+        });
+      });
+      s = await Session.start();
+      await s.dc.initializeRequest({ adapterID: 'loopscope' });
+      await s.dc.configurationDoneRequest();
+      await assert.rejects(s.dc.attachRequest({ port, token: 'ef'.repeat(32) } as DebugProtocol.AttachRequestArguments), /token/);
+    });
+  });
+
+  describe('bad configuration is an error response that says what to fix', () => {
+    it('missing interpreter', async () => {
+      s = await Session.start();
+      await assert.rejects(s.launch({ program: examplePath('tasks_gather.py'), python: '/nonexistent/python3.42' }), /Python interpreter "\/nonexistent\/python3\.42" was not found.*"python"/);
+    });
+
+    it('Python older than 3.9', async function () {
+      const py38 = path.join(os.homedir(), '.pyenv', 'versions', '3.8.18', 'bin', 'python3');
+      s = await Session.start();
+      await assert.rejects(s.launch({ program: examplePath('tasks_gather.py'), python: py38 }), /needs Python 3\.9 or newer.*Python 3\.8\.18/);
+    });
+
+    it('missing program', async () => {
+      s = await Session.start();
+      await assert.rejects(s.launch({ program: path.join(tmp, 'nope.py') }), /does not exist.*"program"/);
+    });
+
+    it('neither program nor module', async () => {
+      s = await Session.start();
+      await assert.rejects(s.launch({}), /set "program"/);
+    });
+
+    it('missing module', async () => {
+      s = await Session.start();
+      await assert.rejects(s.launch({ module: 'no_such_module_xyz', cwd: tmp }), /module "no_such_module_xyz" cannot be found/);
+    });
+  });
+});
