@@ -36,27 +36,19 @@ def installed() -> bool:
     return _installed
 
 
-def _callback_types() -> frozenset:
-    """Types of the bound callables a Task schedules for its steps and wakeups (C or Python)."""
-    types_ = {types.MethodType, types.BuiltinMethodType}
-    loop = asyncio.SelectorEventLoop()
-    try:
-        async def probe() -> None:
-            await fut
-        fut = loop.create_future()
-        task = loop.create_task(probe())
-        types_.add(type(loop._ready[-1]._callback))
-        loop.run_until_complete(asyncio.sleep(0))
-        for cb, _ctx in fut._callbacks or ():
-            types_.add(type(cb))
-        fut.set_result(None)
-        loop.run_until_complete(task)
-    finally:
-        loop.close()
-    return frozenset(types_)
+_TASK_CB_NAMES = frozenset({"TaskStepMethWrapper", "TaskWakeupMethWrapper"})
+# type(callback) -> whether callbacks of that type may be bound to a Task (C step/wakeup wrappers,
+# builtin bound methods, Python bound methods). Filled lazily; probing with a real Task would
+# shift the user's "Task-N" name counter.
+_CB_KIND: Dict[type, bool] = {types.MethodType: True, types.BuiltinMethodType: True,
+                              types.FunctionType: False}
 
 
-_MAYBE_TASK_CB: frozenset = frozenset()
+def _maybe_task_cb(tcb: type) -> bool:
+    k = _CB_KIND.get(tcb)
+    if k is None:
+        k = _CB_KIND[tcb] = tcb.__name__ in _TASK_CB_NAMES
+    return k
 
 
 def _loop_state(loop: Any) -> LoopState:
@@ -73,11 +65,10 @@ def _loop_state(loop: Any) -> LoopState:
 # --- hot paths ------------------------------------------------------------------------------
 
 def install_patches() -> None:
-    global _installed, _MAYBE_TASK_CB
+    global _installed
     if _installed:
         return
     _installed = True
-    _MAYBE_TASK_CB = _callback_types()
     BEL = _base_events.BaseEventLoop
     Handle = _events.Handle
     o_run = ORIGINALS["Handle._run"] = Handle._run
@@ -87,7 +78,8 @@ def install_patches() -> None:
     o_call_soon = ORIGINALS["call_soon"] = BEL.call_soon
     o_exc = ORIGINALS["call_exception_handler"] = BEL.call_exception_handler
     o_close = ORIGINALS["close"] = BEL.close
-    maybe = _MAYBE_TASK_CB
+    cb_kind = _CB_KIND
+    maybe_task_cb = _maybe_task_cb
     TASKS = _TASK_TYPES
     by_addr = S.by_addr
     skip = _inspect._skip_cache
@@ -103,7 +95,10 @@ def install_patches() -> None:
         cb = self._callback
         info = None
         task = None
-        if type(cb) in maybe:
+        k = cb_kind.get(type(cb))
+        if k is None:
+            k = maybe_task_cb(type(cb))
+        if k:
             task = getattr(cb, "__self__", None)
             if isinstance(task, TASKS):
                 info = by_addr.get(id(task))
@@ -215,7 +210,10 @@ def install_patches() -> None:
         return fut
 
     def call_soon(self: Any, callback: Any, *args: Any, context: Any = None) -> Any:
-        if type(callback) in maybe:
+        k = cb_kind.get(type(callback))
+        if k is None:
+            k = maybe_task_cb(type(callback))
+        if k:
             t = getattr(callback, "__self__", None)
             info = by_addr.get(id(t)) if t is not None else None
             if info is not None:

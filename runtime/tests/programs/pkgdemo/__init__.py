@@ -1,0 +1,1 @@
+# Package used to check `python -m pkgdemo` identity.
