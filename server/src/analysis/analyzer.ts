@@ -3,7 +3,7 @@
 // the server maps offsets and severities itself.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Language } from 'web-tree-sitter';
+import type { Language } from 'web-tree-sitter';
 import { fixAll, fixesFor, QuickFix, TextEdit } from './fixes';
 import { FileContext } from './infer';
 import { checkFile, Finding } from './rules';

@@ -26,7 +26,7 @@ export interface Finding {
 type Use =
   | { k: 'ok' }
   | { k: 'dropped'; stmt: PyNode }
-  | { k: 'named'; name: string; target: PyNode; stmt: PyNode }
+  | { k: 'named'; name: string; target: PyNode; stmt: PyNode; container?: boolean }
   | { k: 'condition' }
   | { k: 'misuse'; why: string };
 
@@ -138,7 +138,7 @@ function reportUse(ctx: FileContext, expr: PyNode, what: string, use: Use, push:
         });
         return;
       }
-      if (verdict === 'single') {
+      if (verdict === 'single' && !use.container) {
         // The name always holds this coroutine: each read is checked like the call itself.
         for (const load of ctx.scopeOf(expr).loads.get(use.name) ?? []) {
           if (load.start < use.stmt.end || ctx.scopeOf(load) !== scope || inLambdaOrComprehension(load, scope.node)) continue;
@@ -304,7 +304,8 @@ function useOf(ctx: FileContext, node: PyNode): Use {
 function containerUse(ctx: FileContext, container: PyNode): Use {
   const u = useOf(ctx, container);
   if (u.k === 'dropped') return u;
-  if (u.k === 'named') return u;
+  // The name holds the container, not the coroutine: only whether it is used matters.
+  if (u.k === 'named') return { ...u, container: true };
   return OK;
 }
 

@@ -2,7 +2,14 @@
 // Walking the wasm tree node by node is slow (~1 µs per node), so each parse is mirrored once into
 // plain objects, and after an incremental re-parse every statement the edit did not touch is reused.
 import * as path from 'node:path';
-import { Language, Parser, Tree, TreeCursor } from 'web-tree-sitter';
+// `require` form so bundlers pick the package's CommonJS build (the ESM one needs import.meta.url).
+import TreeSitter = require('web-tree-sitter');
+
+type Language = TreeSitter.Language;
+type Parser = TreeSitter.Parser;
+type Tree = TreeSitter.Tree;
+type TreeCursor = TreeSitter.TreeCursor;
+const { Parser, Language } = TreeSitter;
 
 /** A syntax node mirrored out of wasm. Offsets are UTF-16 code units, like JS strings and LSP. */
 export interface PyNode {
@@ -17,12 +24,13 @@ export interface PyNode {
   error: boolean;
 }
 
-export interface TextChange {
-  /** Offsets into the text before the change. */
-  start: number;
-  end: number;
-  text: string;
-}
+/**
+ * One edit. Offsets (or a line/column range) refer to the text left by the previous change in
+ * the same batch, exactly like LSP's incremental `didChange` content changes.
+ */
+export type TextChange =
+  | { start: number; end: number; text: string }
+  | { range: { start: { row: number; column: number }; end: { row: number; column: number } }; text: string };
 
 let languagePromise: Promise<Language> | undefined;
 
@@ -78,7 +86,10 @@ export class PySource {
     let dirtyStart = Infinity;
     let dirtyEnd = -Infinity;
     let delta = 0;
-    for (const c of changes) {
+    for (const change of changes) {
+      const c = 'range' in change
+        ? { start: this.offsetAt(change.range.start.row, change.range.start.column), end: this.offsetAt(change.range.end.row, change.range.end.column), text: change.text }
+        : change;
       const startPos = this.pointAt(c.start);
       const oldEndPos = this.pointAt(c.end);
       const newText = this.text.slice(0, c.start) + c.text + this.text.slice(c.end);

@@ -15,7 +15,6 @@ const REDIS_COMMANDS = [
 
 const functions: Record<string, FunctionFacts> = {
   'aiohttp.request': awaitableCM('aiohttp.ClientResponse'),
-  'httpx.AsyncClient': val('httpx.AsyncClient'),
   'asyncpg.connect': co('asyncpg.Connection'),
   'asyncpg.create_pool': val('asyncpg.Pool'),
   'aiofiles.open': awaitableCM('aiofiles.AsyncFile'),
