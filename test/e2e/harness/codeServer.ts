@@ -74,7 +74,13 @@ export function ensureVsix(): string {
   const sources = ['extension', 'server', 'runtime', 'package.json', 'scripts/build.mjs'].map((p) => join(REPO_ROOT, p));
   const stale = !existsSync(vsix) || sources.some((s) => newestMtime(s) > statSync(vsix).mtimeMs);
   if (stale && process.env.LOOPSCOPE_E2E_NO_PACKAGE !== '1') {
-    execFileSync('npm', ['run', 'package', '--silent'], { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    // Quiet on success; on failure the error carries npm's output.
+    try {
+      execFileSync('npm', ['run', 'package', '--silent'], { cwd: REPO_ROOT, stdio: 'pipe', encoding: 'utf8' });
+    } catch (err) {
+      const e = err as { stdout?: string; stderr?: string };
+      throw new Error(`npm run package failed:\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+    }
   }
   if (!existsSync(vsix)) throw new Error(`${vsix} was not produced by \`npm run package\``);
   return vsix;

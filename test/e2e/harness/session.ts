@@ -1,7 +1,7 @@
 // Mocha wiring for end-to-end tests: each test gets a fresh workspace, its own code-server and browser, and
-// loses all of them afterwards — with a screenshot, the browser console, code-server's output and VS Code's
-// logs (extension host, output channels) saved under test-results/e2e/<test>/ when it fails.
-import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+// loses all of them afterwards — with a screenshot, the browser console and code-server's output saved under
+// test-results/e2e/<test>/ when it fails.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { installExtensionOnce, startCodeServer, type CodeServer } from './codeServer';
 import { RESULTS_DIR, Workbench } from './workbench';
@@ -45,8 +45,6 @@ export function useVsCode(opts: VsCodeOptions): () => VsCode {
         mkdirSync(dir, { recursive: true });
         if (current) await current.wb.saveFailureArtifacts(server.log());
         else writeFileSync(join(dir, 'code-server.log'), server.log());
-        const logs = join(server.userDataDir, 'logs');
-        if (existsSync(logs)) cpSync(logs, join(dir, 'vscode-logs'), { recursive: true });
       }
     } finally {
       await current?.wb.close();
