@@ -150,9 +150,8 @@ export class Analyzer {
     if (!reindexFromDisk) return;
     this.index.remove(filePath);
     try {
-      const buf = fs.readFileSync(filePath);
-      const text = decodeUtf8(buf, this.limits.maxFileBytes);
-      if (typeof text === 'string') this.indexText(filePath, text);
+      const r = decodeUtf8(fs.readFileSync(filePath), this.limits.maxFileBytes);
+      if ('text' in r) this.indexText(filePath, r.text);
     } catch {
       // Deleted or unreadable: it simply leaves the index.
     }
@@ -164,8 +163,8 @@ export class Analyzer {
     this.index.remove(filePath);
     if (deleted) return;
     try {
-      const text = decodeUtf8(fs.readFileSync(filePath), this.limits.maxFileBytes);
-      if (typeof text === 'string') this.indexText(filePath, text);
+      const r = decodeUtf8(fs.readFileSync(filePath), this.limits.maxFileBytes);
+      if ('text' in r) this.indexText(filePath, r.text);
     } catch {
       // Unreadable files are left out of the index.
     }
@@ -263,13 +262,13 @@ function unanalysable(text: string, maxBytes: number): Unanalysable | undefined 
   return undefined;
 }
 
-function decodeUtf8(buf: Buffer, maxBytes: number): string | SkippedFile['reason'] {
-  if (buf.length > maxBytes) return 'too-large';
-  if (buf.subarray(0, 65536).includes(0)) return 'binary';
+function decodeUtf8(buf: Buffer, maxBytes: number): { text: string } | { reason: SkippedFile['reason'] } {
+  if (buf.length > maxBytes) return { reason: 'too-large' };
+  if (buf.subarray(0, 65536).includes(0)) return { reason: 'binary' };
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(buf) };
   } catch {
-    return 'not-utf8';
+    return { reason: 'not-utf8' };
   }
 }
 
@@ -277,8 +276,7 @@ async function readPythonFile(p: string, maxBytes: number): Promise<{ text: stri
   try {
     const st = await fs.promises.stat(p);
     if (st.size > maxBytes) return { reason: 'too-large' };
-    const r = decodeUtf8(await fs.promises.readFile(p), maxBytes);
-    return typeof r === 'string' ? { text: r } : { reason: r };
+    return decodeUtf8(await fs.promises.readFile(p), maxBytes);
   } catch {
     return { reason: 'unreadable' };
   }

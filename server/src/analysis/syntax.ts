@@ -201,6 +201,11 @@ function typeNamesFor(language: Language): TypeNames {
   return t;
 }
 
+/** The error symbol (0xFFFF) is outside the language's type table. */
+function typeName(names: TypeNames, id: number): string {
+  return names.types[id] ?? (id === 0xffff ? 'ERROR' : `#${id}`);
+}
+
 interface Reuse {
   old: PyNode;
   dirtyStart: number;
@@ -224,10 +229,10 @@ function mirrorTree(tree: Tree, names: TypeNames, reuse: Reuse | null): PyNode {
 
 function readNode(cursor: TreeCursor, names: TypeNames, parent: PyNode | null): PyNode {
   const id = cursor.nodeTypeId;
-  const type = names.types[id];
+  const type = typeName(names, id);
   return {
     type,
-    named: names.named[id],
+    named: names.named[id] ?? true,
     field: names.fields[cursor.currentFieldId] ?? null,
     start: cursor.startIndex,
     end: cursor.endIndex,
@@ -264,7 +269,7 @@ function readChildren(
       // A node strictly outside the dirty window (with a one-character margin) is textually identical.
       if (e < reuse.dirtyStart || s > reuse.dirtyEnd) {
         const shift = s > reuse.dirtyEnd ? reuse.delta : 0;
-        const type = names.types[cursor.nodeTypeId];
+        const type = typeName(names, cursor.nodeTypeId);
         const old = oldByStart.get(`${s - shift}:${type}`);
         if (old && old.type === type && old.end - old.start === e - s) {
           node = old;
