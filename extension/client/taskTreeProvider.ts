@@ -23,6 +23,9 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<NodeId>, vscode
   readonly model = new TaskTreeModel(new TaskMirror());
   readonly view: vscode.TreeView<NodeId>;
   private session: LoopscopeSession | undefined;
+  private revealedFor: LoopscopeSession | undefined;
+  /** Rows the user collapsed: never re-expanded behind their back. */
+  private readonly userCollapsed = new Set<NodeId>();
   private readonly changeEmitter = new vscode.EventEmitter<NodeId | NodeId[] | undefined>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private readonly throttle = new Throttle(REFRESH_INTERVAL_MS, () => this.flushRefresh());
@@ -33,6 +36,8 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<NodeId>, vscode
     this.disposables.push(
       this.view, this.changeEmitter,
       sessions.onDidChangeCurrent((s) => this.show(s)),
+      this.view.onDidCollapseElement((e) => this.userCollapsed.add(e.element)),
+      this.view.onDidExpandElement((e) => this.userCollapsed.delete(e.element)),
       sessions.onDidUpdate(({ session, change }) => {
         if (session !== this.session) return;
         this.model.applyChange(change);
@@ -55,6 +60,7 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<NodeId>, vscode
 
   private show(session: LoopscopeSession | undefined): void {
     this.session = session;
+    this.userCollapsed.clear();
     this.model.setMirror(session?.mirror ?? new TaskMirror());
     this.throttle.trigger();
   }
@@ -63,6 +69,38 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<NodeId>, vscode
     const refresh = this.model.takeRefresh();
     if (refresh) this.changeEmitter.fire(refresh.kind === 'all' ? undefined : refresh.nodes);
     this.updateChrome();
+    this.revealOnce();
+    this.expandNewParents();
+  }
+
+  /**
+   * VS Code treats `collapsibleState` as initial state only, so a task row first shown without
+   * children stays collapsed when children arrive; reveal expands it unless the user collapsed it
+   * or one of its ancestors.
+   */
+  private expandNewParents(): void {
+    const parents = this.model.takeNewParents();
+    if (!this.view.visible) return;
+    for (const id of parents.slice(0, 20)) {
+      let ancestor: NodeId | undefined = id;
+      let blocked = false;
+      while (ancestor !== undefined && !blocked) {
+        blocked = this.userCollapsed.has(ancestor);
+        ancestor = this.model.getParent(ancestor);
+      }
+      if (!blocked) void this.view.reveal(id, { select: false, focus: false, expand: true }).then(undefined, () => undefined);
+    }
+  }
+
+  /** New views land collapsed at the bottom of Run and Debug; open ours once per session, without taking focus. */
+  private revealOnce(): void {
+    if (!this.session || this.revealedFor === this.session) return;
+    const firstLoop = this.model.getChildren()[0];
+    if (!firstLoop) return;
+    this.revealedFor = this.session;
+    if (!this.view.visible) {
+      void this.view.reveal(firstLoop, { select: false, focus: false, expand: true }).then(undefined, () => undefined);
+    }
   }
 
   /** View description (tick, pause) and message (filter / empty state) live outside the tree rows. */

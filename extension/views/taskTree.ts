@@ -58,8 +58,11 @@ export class TaskTreeModel {
   private readonly hosting = new Set<number>();
 
   private dirty = new Set<NodeId>();
+  /** Task rows that just got their first child: VS Code keeps such rows collapsed unless revealed. */
+  private readonly newParents = new Set<NodeId>();
   private allDirty = true;
   private placedTasks = 0;
+  private rebuilding = false;
 
   /** Number of children arrays built since construction; lets tests prove refreshes stay local. */
   childArrayBuilds = 0;
@@ -117,6 +120,13 @@ export class TaskTreeModel {
     }
     this.dirty.clear();
     return nodes.length ? { kind: 'nodes', nodes: nodes.sort() } : null;
+  }
+
+  /** Task rows that went from no children to some since the last call (still shown). */
+  takeNewParents(): NodeId[] {
+    const out = [...this.newParents].filter((id) => this.parentOf.has(id));
+    this.newParents.clear();
+    return out;
   }
 
   getChildren(id?: NodeId): NodeId[] {
@@ -203,6 +213,7 @@ export class TaskTreeModel {
   // ---- incremental maintenance -------------------------------------------------------------
 
   private rebuild(): void {
+    this.rebuilding = true;
     this.parentOf.clear();
     this.childSets.clear();
     this.childArrays.clear();
@@ -211,6 +222,7 @@ export class TaskTreeModel {
     this.futureNodes.clear();
     this.hosting.clear();
     this.dirty.clear();
+    this.newParents.clear();
     this.allDirty = true;
     this.placedTasks = 0;
     for (const loop of this.mirror.loops.values()) this.ensureLoop(loop.id);
@@ -220,6 +232,7 @@ export class TaskTreeModel {
     for (const fut of this.mirror.futures.values()) this.upsertFuture(undefined, fut);
     this.allDirty = true;
     this.dirty.clear();
+    this.rebuilding = false;
   }
 
   private upsertLoop(prev: LoopRecord | undefined, next: LoopRecord): void {
@@ -351,6 +364,7 @@ export class TaskTreeModel {
     let set = this.childSets.get(parent);
     if (!set) this.childSets.set(parent, (set = new Set()));
     set.add(node);
+    if (set.size === 1 && parent.startsWith('task:') && !this.rebuilding) this.newParents.add(parent);
     this.childrenChanged(parent);
   }
 
@@ -360,6 +374,7 @@ export class TaskTreeModel {
     this.parentOf.delete(node);
     const set = this.childSets.get(parent);
     set?.delete(node);
+    if (set?.size === 0) this.newParents.delete(parent);
     this.childrenChanged(parent);
     if (parent.startsWith('finished:') && set && set.size === 0) this.detach(parent);
   }

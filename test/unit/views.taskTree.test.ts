@@ -126,6 +126,17 @@ describe('views: task tree', () => {
     assert.deepEqual(tree.getChildren('task:1'), []);
   });
 
+  it('reports task rows that just got their first child, so the client can expand them', () => {
+    const { tree, push } = setup({ loops: [loop(1)], tasks: [task(1, { name: 'main' })] });
+    assert.deepEqual(tree.takeNewParents(), []);
+    assert.equal(tree.getItem('task:1', NOW)!.collapsible, 'none');
+    push({ tasks: [task(2, { parentId: 1 }), task(3, { parentId: 1 })] });
+    assert.deepEqual(tree.takeNewParents(), ['task:1']);
+    assert.equal(tree.getItem('task:1', NOW)!.collapsible, 'expanded');
+    push({ tasks: [task(4, { parentId: 1 })] });
+    assert.deepEqual(tree.takeNewParents(), []);
+  });
+
   it('nests a child that arrived before its creator once the creator shows up', () => {
     const { tree, push } = setup({ loops: [loop(1)], tasks: [task(5, { name: 'child', parentId: 4 })] });
     assert.equal(tree.getParent('task:5'), 'loop:1');
