@@ -237,8 +237,9 @@ class Pump:
 
     def final_flush(self, code: int) -> None:
         """At interpreter exit: report the exit code and push out everything pending."""
+        S.last_stats = ()  # the final batch always carries exact totals
+        S.last_stats_at = 0.0
         S.add_event({"kind": "process.exit", "ts": S.ts(), "code": code})
-        S.connected_at_exit = S.connected  # type: ignore[attr-defined]
         ch = self.channel
         if ch is None:
             return

@@ -55,7 +55,8 @@ def is_internal_file(filename: str) -> bool:
 
 
 def user_site(frame: Any) -> Optional[Tuple[str, int]]:
-    """First frame (walking outwards) that is not asyncio or loopscope."""
+    """First frame (walking outwards) that is not asyncio or loopscope. None when the walk
+    reaches loopscope's handle wrapper first: the caller was the loop's own machinery."""
     skipped = _skip_cache
     while frame is not None:
         fn = frame.f_code.co_filename
@@ -64,6 +65,8 @@ def user_site(frame: Any) -> Optional[Tuple[str, int]]:
             s = is_skipped_file(fn)
         if not s:
             return (fn, frame.f_lineno)
+        if fn.startswith(_LOOPSCOPE_DIR):
+            return None
         frame = frame.f_back
     return None
 
@@ -397,6 +400,8 @@ class FrameRegistry:
         return self.next_id
 
     def chain(self, task: Any) -> List[Dict[str, Any]]:
+        if task.done():
+            return []
         chain, _leaf = coro_chain(task.get_coro())
         out: List[Dict[str, Any]] = []
         for _c, f, kind in reversed(chain):

@@ -104,6 +104,8 @@ def install_patches() -> None:
                 info = by_addr.get(id(task))
                 if info is None:
                     info = S.register_task(task, st)
+                if not info.steps:  # asyncio.create_task(name=…) names it after creation
+                    info.name = task.get_name()
                 info.woken = info.wake
                 info.wake = None
             else:
@@ -173,15 +175,20 @@ def install_patches() -> None:
         dt = perf() - t0
         try:
             info = by_addr.get(id(task))
-            if info is None:
-                if not isinstance(task, TASKS):
-                    return task
-                info = S.register_task(task, st)
-            info.site = _inspect.user_site(getframe(1))
+            if info is None and not isinstance(task, TASKS):
+                return task
             parent = _current_task(self)
+            pinfo = None
             if parent is not None and parent is not task:
                 pinfo = by_addr.get(id(parent))
-                info.parent = pinfo.id if pinfo is not None else None
+                if pinfo is None and isinstance(parent, TASKS):
+                    # An eager task creating children during its first step, before its own
+                    # create_task call has returned: register it now, details follow.
+                    pinfo = S.register_task(parent, st)
+            if info is None:
+                info = S.register_task(task, st, coro)
+            info.site = _inspect.user_site(getframe(1))
+            info.parent = pinfo.id if pinfo is not None else None
             if factory is not None and info.steps == 0 and _started(task):
                 # 3.12+ eager task: its first step ran inside the factory call.
                 info.eager = True
@@ -243,8 +250,7 @@ def install_patches() -> None:
         st = getattr(self, _STATE, None)
         if st is not None and not st.closed and not self.is_running():
             st.closed = True
-            if st.announced:
-                S.add_event({"kind": "loop.closed", "ts": S.ts(), "loop": st.id})
+            S.add_event({"kind": "loop.closed", "ts": S.ts(), "loop": st.id})
         return o_close(self)
 
     for fn, name in ((_run, "_run"),):
@@ -258,6 +264,22 @@ def install_patches() -> None:
         fn.__doc__ = orig.__doc__
         fn.__wrapped__ = orig  # type: ignore[attr-defined]
         setattr(BEL, name, fn)
+    o_set_name = getattr(asyncio.tasks, "_set_task_name", None)
+    if o_set_name is not None:
+        ORIGINALS["_set_task_name"] = o_set_name
+
+        def _set_task_name(task: Any, name: Any) -> None:
+            # 3.9-3.12 asyncio.create_task() names the task after loop.create_task() returns.
+            o_set_name(task, name)
+            if name is not None:
+                info = by_addr.get(id(task))
+                if info is not None:
+                    try:
+                        info.name = task.get_name()
+                    except Exception:
+                        pass
+
+        asyncio.tasks._set_task_name = _set_task_name  # type: ignore[attr-defined]
     _install_unawaited_hook()
     _install_running_loop_hook()
     _Watchdog().start()

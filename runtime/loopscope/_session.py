@@ -141,6 +141,8 @@ class Session:
         # Futures announced to the debugger: fid -> (weakref, loop id); addr -> fid for lookups.
         self.futures: Dict[int, Tuple[Any, int, int]] = {}
         self.future_ids: Dict[int, int] = {}
+        self.future_waiters: Dict[int, List[int]] = {}
+        self.future_sites: Dict[int, Optional[Tuple[str, int]]] = {}
         self.dropped_total = 0
         self.dropped_since = 0
         self.seq = 0
@@ -173,7 +175,7 @@ class Session:
         self.loops[st.id] = st
         return st
 
-    def register_task(self, task: Any, st: Optional[LoopState]) -> TaskInfo:
+    def register_task(self, task: Any, st: Optional[LoopState], coro: Any = None) -> TaskInfo:
         self.next_task += 1
         self.tasks_total += 1
         info = TaskInfo(self.next_task, task, st.id if st is not None else 0,
@@ -184,7 +186,8 @@ class Session:
             info.name = task.get_name()
         except Exception:
             info.name = "Task-%d" % info.id
-        coro = task.get_coro() if hasattr(task, "get_coro") else None
+        if coro is None and not task.done():  # 3.12.1 crashes on get_coro() of a finished eager task
+            coro = task.get_coro() if hasattr(task, "get_coro") else None
         info.coro = getattr(coro, "__qualname__", None) or type(coro).__name__
         self.by_addr[info.addr] = info
         self.live[info.id] = info
@@ -243,6 +246,10 @@ class Session:
 
     def task_done(self, info: TaskInfo, task: Any) -> None:
         """Record how a finished task ended, without marking its exception as retrieved."""
+        try:
+            info.name = task.get_name()
+        except Exception:
+            pass
         if task.cancelled():
             self.finish(info, "cancelled")
             return
@@ -310,9 +317,20 @@ class Session:
             if not st.announced:
                 st.announced = True
                 out.append(self.loop_created_event(st, ts))
+        deferred: List[TaskInfo] = []
         for info in new_tasks:
+            st = self.loops.get(info.loop)
+            if st is not None and st.step_start and info.created >= st.step_start:
+                # Created by the step still running: asyncio.create_task() names the task only
+                # after creating it, so announce it once that step is over.
+                deferred.append(info)
+                continue
             info.announced = True
             out.append(self.task_created_event(info))
+        if deferred:
+            self.new_tasks[:0] = deferred
+        deferred_set = set(deferred)
+        self._collect_futures(new_futs, out, ts)
         for info in dirty:
             if not info.done:
                 ev = self.task_state_event(info, ts)
@@ -320,10 +338,14 @@ class Session:
                     out.append(ev)
         for rec in steps:
             out.append(self._step_event(rec))
+        late: List[TaskInfo] = []
         for info in done:
             if info.announced:
                 out.append(self.task_done_event(info))
-        self._collect_futures(new_futs, out, ts)
+            elif info in deferred_set if deferred else False:
+                late.append(info)
+        if late:
+            self.done_tasks[:0] = late
         for st in list(self.loops.values()):
             if st.dirty_ticks:
                 st.dirty_ticks = False
@@ -360,6 +382,12 @@ class Session:
                 "tickControl": st.tick_control, "callbackStepping": st.tick_control}
 
     def task_created_event(self, info: TaskInfo) -> Dict[str, Any]:
+        task = info.ref() if info.ref is not None else None
+        if task is not None:  # the name may have been set (set_name) since creation
+            try:
+                info.name = task.get_name()
+            except Exception:
+                pass
         return {"kind": "task.created", "ts": self.ts(info.created), "task": info.id,
                 "name": info.name, "coro": info.coro, "site": _loc(info.site), "parent": info.parent,
                 "loop": info.loop, "thread": info.thread, "eager": info.eager}
@@ -423,12 +451,23 @@ class Session:
                          ts: float) -> None:
         for fid, (ref, _lid, addr) in list(self.futures.items()):
             fut = ref()
-            if fut is None or fut.done():
-                outcome = "cancelled" if fut is None or fut.cancelled() else (
-                    "exception" if getattr(fut, "_exception", None) is not None else "result")
-                del self.futures[fid]
-                self.future_ids.pop(addr, None)
-                out.append({"kind": "future.done", "ts": ts, "future": fid, "outcome": outcome})
+            if fut is not None and not fut.done():
+                waiters = self.awaited_by(fut)
+                if waiters != self.future_waiters.get(fid):
+                    self.future_waiters[fid] = waiters
+                    rec = self.future_record(fid)
+                    if rec is not None:
+                        rec["kind"] = "future.created"
+                        rec["ts"] = ts
+                        out.append(rec)
+                continue
+            outcome = "cancelled" if fut is None or fut.cancelled() else (
+                "exception" if getattr(fut, "_exception", None) is not None else "result")
+            del self.futures[fid]
+            self.future_ids.pop(addr, None)
+            self.future_waiters.pop(fid, None)
+            self.future_sites.pop(fid, None)
+            out.append({"kind": "future.done", "ts": ts, "future": fid, "outcome": outcome})
         for fut, st, site in new_futs:
             if fut.done():
                 continue
@@ -436,9 +475,11 @@ class Session:
             fid = self.next_future
             self.futures[fid] = (weakref.ref(fut), st.id, id(fut))
             self.future_ids[id(fut)] = fid
+            self.future_sites[fid] = site
+            waiters = self.future_waiters[fid] = self.awaited_by(fut)
             out.append({"kind": "future.created", "ts": ts, "future": fid, "loop": st.id,
                         "label": _inspect.future_label(fut), "site": _loc(site),
-                        "awaitedBy": self.awaited_by(fut)})
+                        "awaitedBy": waiters})
 
     def awaited_by(self, fut: Any) -> List[int]:
         ids: List[int] = []
@@ -459,7 +500,8 @@ class Session:
         fut = entry[0]() if entry else None
         if fut is None:
             return None
-        return {"future": fid, "loop": entry[1], "label": _inspect.future_label(fut), "site": None,
+        return {"future": fid, "loop": entry[1], "label": _inspect.future_label(fut),
+                "site": _loc(self.future_sites.get(fid)),
                 "awaitedBy": self.awaited_by(fut)}
 
     def discard(self) -> None:
@@ -486,6 +528,8 @@ class Session:
             self.step_log.clear()
             self.futures.clear()
             self.future_ids.clear()
+            self.future_waiters.clear()
+            self.future_sites.clear()
             for f in self.findings:
                 self.events.append(f)
             self.last_stats = ()

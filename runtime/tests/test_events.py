@@ -1,0 +1,185 @@
+# Reported events for real programs: task lifecycle (parents, creation lines, results, exceptions,
+# cancellation), each waiting classification, futures, threads + multiple loops, eager tasks.
+from __future__ import annotations
+
+import sys
+import time
+import unittest
+
+from .helpers import PROGRAMS, Consumer, line_of
+
+WAITS = str(PROGRAMS / "waits.py")
+LIFE = str(PROGRAMS / "lifecycle.py")
+
+
+class LifecycleTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.c = Consumer([LIFE])
+        cls.rc = cls.c.finish()
+
+    def created(self, name: str):
+        found = self.c.find("task.created", name=name)
+        self.assertEqual(len(found), 1, name)
+        return found[0]
+
+    def done(self, task: int):
+        found = self.c.find("task.done", task=task)
+        self.assertEqual(len(found), 1, task)
+        return found[0]
+
+    def test_program_ran_normally(self) -> None:
+        self.assertEqual(self.rc, 0)
+        self.assertEqual(self.c.stdout, b"['int', 'ValueError', 'CancelledError']\n")
+        self.assertEqual(self.c.find("process.exit")[0]["code"], 0)
+
+    def test_parent_and_creation_site(self) -> None:
+        main = self.c.find("task.created", coro="main")[0]
+        parent = self.created("parent")
+        child = self.created("child")
+        self.assertIsNone(main["parent"])
+        self.assertEqual(main["site"], {"file": LIFE, "line": line_of(LIFE, "asyncio.run(main())")})
+        self.assertEqual(parent["parent"], main["task"])
+        self.assertEqual(child["parent"], parent["task"])
+        self.assertEqual(parent["site"]["line"], line_of(LIFE, "# @parent"))
+        self.assertEqual(child["site"]["line"], line_of(LIFE, "# @child"))
+        self.assertEqual(child["coro"], "leaf")
+        ids = [e["task"] for e in self.c.find("task.created")]
+        self.assertEqual(len(ids), len(set(ids)), "task ids are unique")
+
+    def test_result(self) -> None:
+        d = self.done(self.created("child")["task"])
+        self.assertEqual((d["outcome"], d["result"], d["exception"]), ("result", "40", None))
+        self.assertGreaterEqual(d["steps"], 2)
+
+    def test_exception_with_raising_line(self) -> None:
+        d = self.done(self.created("failing")["task"])
+        self.assertEqual(d["outcome"], "exception")
+        self.assertEqual(d["exception"]["type"], "ValueError")
+        self.assertEqual(d["exception"]["message"], "bad item 7")
+        self.assertEqual(d["exception"]["location"], {"file": LIFE, "line": line_of(LIFE, "# @raise")})
+
+    def test_cancelled_by_task_and_line(self) -> None:
+        main = self.c.find("task.created", coro="main")[0]
+        d = self.done(self.created("victim")["task"])
+        self.assertEqual(d["outcome"], "cancelled")
+        self.assertEqual(d["cancelledBy"], {"task": main["task"],
+                                            "location": {"file": LIFE, "line": line_of(LIFE, "# @cancel-victim")}})
+
+    def test_loops_in_threads_and_explicit_loops(self) -> None:
+        loops = self.c.find("loop.created")
+        self.assertEqual(len(loops), 3)
+        names = [lp["thread"]["name"] for lp in loops]
+        self.assertEqual(names.count("MainThread"), 2)
+        self.assertIn("worker-thread", names)
+        self.assertEqual(len({lp["loop"] for lp in loops}), 3)
+        threaded = [lp for lp in loops if lp["thread"]["name"] == "worker-thread"][0]
+        tasks = self.c.find("task.created", loop=threaded["loop"])
+        self.assertEqual([t["coro"] for t in tasks][0], "leaf")
+        self.assertEqual(tasks[0]["thread"], threaded["thread"]["id"])
+        self.assertEqual(tasks[0]["site"]["line"], line_of(LIFE, "# @thread-run"))
+        explicit = self.created("explicit")
+        self.assertEqual(explicit["site"]["line"], line_of(LIFE, "# @explicit"))
+        self.assertEqual(self.done(explicit["task"])["result"], "30")
+        self.assertEqual(len(self.c.find("loop.closed")), 3)
+
+    def test_ticks_reported(self) -> None:
+        ticks = self.c.find("loop.ticks")
+        self.assertTrue(ticks)
+        for lp in self.c.find("loop.created"):
+            last = [t for t in ticks if t["loop"] == lp["loop"]][-1]
+            counted = sum(t["count"] for t in ticks if t["loop"] == lp["loop"])
+            self.assertEqual(counted, last["tick"], "tick counts are exact")
+
+    def test_stats_exact(self) -> None:
+        stats = self.c.find("stats")[-1]
+        self.assertEqual(stats["tasksTotal"], len(self.c.find("task.created")))
+        self.assertEqual(stats["tasksLive"], 0)
+
+
+class WaitClassificationTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.c = c = Consumer([WAITS])
+        gate = c.task_named("gate")
+        names = ["sleep", "queue.get", "queue.put", "lock", "event", "condition", "semaphore",
+                 "stream.read", "stream.write", "socket.read", "subprocess", "executor", "yield",
+                 "task", "gather", "future"]
+        cls.tasks = {n: c.task_named(n) for n in names}
+        cls.states = {}
+        for n, t in cls.tasks.items():
+            expected = n if n != "yield" else "yield"
+            cls.states[n] = c.wait_event(
+                "task.state", task=t["task"],
+                waitingOn=lambda w, k=expected: w is not None and w["kind"] == k)
+        cls.gate = gate
+        c.request("cancelTask", {"task": gate["task"], "message": "from test"})
+        cls.rc = c.finish()
+
+    def test_program_finished(self) -> None:
+        self.assertEqual(self.rc, 0, self.c.stderr)
+        self.assertEqual(self.c.stdout, b"all released\n")
+
+    def test_every_kind(self) -> None:
+        for n, st in self.states.items():
+            with self.subTest(kind=n):
+                w = st["waitingOn"]
+                self.assertEqual(w["kind"], n)
+                self.assertEqual(st["state"], "ready" if n == "yield" else "waiting")
+                marker = "# @" + n
+                if marker in open(WAITS).read():
+                    self.assertEqual(w.get("site"), {"file": WAITS, "line": line_of(WAITS, marker)})
+
+    def test_details(self) -> None:
+        s = self.states
+        self.assertEqual(s["sleep"]["waitingOn"]["label"], "sleep 30 s")
+        self.assertGreater(s["sleep"]["waitingOn"]["untilEpochMs"], time.time() * 1000 + 10_000)
+        self.assertEqual(s["queue.get"]["waitingOn"]["detail"], "Queue maxsize=0 qsize=0")
+        self.assertEqual(s["queue.put"]["waitingOn"]["detail"], "Queue maxsize=1 qsize=1")
+        self.assertEqual(s["semaphore"]["waitingOn"]["detail"], "Semaphore value=0")
+        self.assertEqual(s["task"]["waitingOn"]["task"], self.tasks["sleep"]["task"])
+        gather_kids = s["gather"]["waitingOn"]["tasks"]
+        self.assertEqual(len(gather_kids), 2)
+        for k in gather_kids:
+            self.assertEqual(self.c.find("task.created", task=k)[0]["parent"], self.tasks["gather"]["task"])
+
+    def test_future_announced_with_awaiter(self) -> None:
+        fut = self.c.find("future.created")
+        self.assertEqual(len({f["future"] for f in fut}), 1)
+        fut = fut[-1:]  # re-announced (upsert) once the awaiter is known
+        self.assertEqual(fut[0]["site"], {"file": WAITS, "line": line_of(WAITS, "# @created-future")})
+        self.assertEqual(fut[0]["awaitedBy"], [self.tasks["future"]["task"]])
+        self.assertEqual(self.states["future"]["waitingOn"]["future"], fut[0]["future"])
+        self.assertEqual(self.c.find("future.done", future=fut[0]["future"])[0]["outcome"], "cancelled")
+
+    def test_cancel_from_debugger_and_by_task(self) -> None:
+        d = self.c.find("task.done", task=self.gate["task"])[0]
+        self.assertEqual(d["outcome"], "cancelled")
+        self.assertEqual(d["cancelledBy"]["label"], "cancelled from the debugger")
+        main = self.c.find("task.created", coro="main")[0]
+        d = self.c.find("task.done", task=self.tasks["lock"]["task"])[0]
+        self.assertEqual(d["cancelledBy"], {"task": main["task"], "location": {"file": WAITS, "line": line_of(WAITS, "# @cancel")}})
+
+
+@unittest.skipUnless(sys.version_info >= (3, 12), "eager tasks exist from 3.12")
+class EagerTaskTest(unittest.TestCase):
+    def test_eager_first_step_seen(self) -> None:
+        prog = str(PROGRAMS / "eager.py")
+        c = Consumer([prog])
+        rc = c.finish()
+        self.assertEqual(rc, 0, c.stderr)
+        sync = c.find("task.created", name="sync")[0]
+        self.assertTrue(sync["eager"])
+        d = c.find("task.done", task=sync["task"])[0]
+        self.assertEqual((d["outcome"], d["result"], d["steps"]), ("result", "'done eagerly'", 1))
+        slow = c.find("task.created", name="slow")[0]
+        self.assertTrue(slow["eager"])
+        self.assertEqual(slow["site"]["line"], line_of(prog, "# @slow"))
+        inner = c.find("task.created", name="inner")[0]
+        self.assertEqual(inner["parent"], slow["task"])
+        self.assertEqual(c.find("task.done", task=slow["task"])[0]["steps"], 2)
+        self.assertEqual(c.stdout, b"done eagerly 42 True\n")
+
+
+if __name__ == "__main__":
+    unittest.main()
