@@ -6,8 +6,9 @@ import * as path from 'node:path';
 import type { Language } from 'web-tree-sitter';
 import { fixAll, fixesFor, QuickFix, TextEdit } from './fixes';
 import { FileContext } from './infer';
-import { checkFile, Finding } from './rules';
-import { ModuleSummary, summarise } from './summary';
+import { checkFile, Finding, RuleCache } from './rules';
+import { ScopeCache } from './scopes';
+import { ModuleSummary, summarise, SummaryCache } from './summary';
 import { loadPython, PySource, TextChange } from './syntax';
 import { moduleNameForPath, WorkspaceIndex } from './workspace';
 
@@ -30,6 +31,9 @@ export type Unanalysable = { reason: 'too-large' | 'binary'; detail: string };
 
 interface OpenDoc {
   source?: PySource;
+  summaryCache: SummaryCache;
+  scopeCache: ScopeCache;
+  ruleCache: RuleCache;
   unanalysable?: Unanalysable;
   summary?: ModuleSummary;
   ctx?: FileContext;
@@ -112,7 +116,7 @@ export class Analyzer {
 
   open(filePath: string, text: string): void {
     this.close(filePath, false);
-    const doc: OpenDoc = {};
+    const doc: OpenDoc = { summaryCache: new WeakMap(), scopeCache: new WeakMap(), ruleCache: new WeakMap() };
     const bad = unanalysable(text, this.limits.maxFileBytes);
     if (bad) doc.unanalysable = bad;
     else doc.source = PySource.create(this.language, text);
@@ -186,9 +190,9 @@ export class Analyzer {
   check(filePath: string): Finding[] {
     const doc = this.docs.get(filePath);
     if (!doc?.source || !doc.summary) return [];
-    const ctx = new FileContext(doc.source.root, doc.source.text, doc.summary, this.index);
+    const ctx = new FileContext(doc.source.root, doc.source.text, doc.summary, this.index, doc.scopeCache);
     doc.ctx = ctx;
-    doc.findings = applyNoqa(checkFile(ctx), doc.source);
+    doc.findings = applyNoqa(checkFile(ctx, doc.ruleCache, ctx.environmentKey()), doc.source);
     return doc.findings;
   }
 
@@ -237,7 +241,7 @@ export class Analyzer {
       return;
     }
     const { name, isPackage } = moduleNameForPath(filePath);
-    doc.summary = summarise(doc.source.root, doc.source.text, name, isPackage);
+    doc.summary = summarise(doc.source.root, doc.source.text, name, isPackage, doc.summaryCache);
     this.index.set(filePath, doc.summary);
   }
 }

@@ -1,7 +1,7 @@
 // Owns light type inference inside one file: what an expression evaluates to (module, class,
 // instance, coroutine, task, ...) from annotations, constructor calls, awaited calls, `self`
 // attributes and the workspace index. Anything unclear is `undefined`, which rules never flag.
-import { Binding, buildScopes, enclosingScopeNode, Scope, shadowedNearby } from './scopes';
+import { Binding, buildScopes, enclosingScopeNode, Scope, ScopeCache, shadowedNearby } from './scopes';
 import { annotationHint, ModuleSummary, summariseFunction } from './summary';
 import { child, namedChildren, PyNode } from './syntax';
 import { BUILTIN_NAMES, Ty, WorkspaceIndex } from './workspace';
@@ -17,8 +17,16 @@ export class FileContext {
     readonly text: string,
     readonly module: ModuleSummary,
     readonly index: WorkspaceIndex,
+    scopeCache?: ScopeCache,
   ) {
-    this.scopes = buildScopes(root, text);
+    this.scopes = buildScopes(root, text, scopeCache);
+  }
+
+  /** Everything besides the statement itself that findings depend on. */
+  environmentKey(): string {
+    const mod = this.scopes.get(this.root)!;
+    const names = [...mod.bindings].map(([n, b]) => `${n}:${b.length}`).sort().join(',');
+    return `${this.index.generation}|${names}`;
   }
 
   t(n: PyNode): string {

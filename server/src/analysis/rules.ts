@@ -17,6 +17,8 @@ export type FixHint =
 
 export interface Finding {
   code: RuleCode;
+  /** The flagged expression; `start`/`end` mirror its offsets (refreshed when reused after edits). */
+  node: PyNode;
   start: number;
   end: number;
   message: string;
@@ -35,23 +37,41 @@ const COROUTINE_ATTRS = new Set(['close', 'send', 'throw', '__await__', 'cr_fram
 const CONTAINERS = new Set(['list', 'tuple', 'set', 'expression_list', 'list_comprehension', 'set_comprehension', 'pair', 'dictionary', 'dictionary_comprehension']);
 const LOOPS = new Set(['for_statement', 'while_statement']);
 
-export function checkFile(ctx: FileContext): Finding[] {
+/** Per top-level statement findings, valid while the environment key is unchanged. */
+export type RuleCache = WeakMap<PyNode, { env: string; findings: Finding[] }>;
+
+export function checkFile(ctx: FileContext, cache?: RuleCache, env = ''): Finding[] {
   const out: Finding[] = [];
-  const seen = new Set<string>();
-  const push = (f: Finding) => {
-    const key = `${f.code}:${f.start}:${f.end}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    out.push(f);
-  };
-  const walk = (n: PyNode) => {
-    if (n.type === 'call') checkCall(ctx, n, push);
-    else if (n.type === 'with_statement') checkWith(ctx, n, push);
-    else if (n.type === 'for_statement') checkFor(ctx, n, push);
-    for (const c of n.children) walk(c);
-  };
-  walk(ctx.root);
-  return out.filter((f) => !insideBrokenStatement(ctx.root, f)).sort((a, b) => a.start - b.start || a.end - b.end);
+  for (const stmt of ctx.root.children) {
+    const hit = cache?.get(stmt);
+    if (hit && hit.env === env) {
+      for (const f of hit.findings) {
+        f.start = f.node.start;
+        f.end = f.node.end;
+        out.push(f);
+      }
+      continue;
+    }
+    const found: Finding[] = [];
+    const seen = new Set<string>();
+    const push = (f: Finding) => {
+      const key = `${f.code}:${f.start}:${f.end}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      found.push(f);
+    };
+    const walk = (n: PyNode) => {
+      if (n.type === 'call') checkCall(ctx, n, push);
+      else if (n.type === 'with_statement') checkWith(ctx, n, push);
+      else if (n.type === 'for_statement') checkFor(ctx, n, push);
+      for (const c of n.children) walk(c);
+    };
+    walk(stmt);
+    const kept = found.filter((f) => !insideBrokenStatement(ctx.root, f));
+    cache?.set(stmt, { env, findings: kept });
+    out.push(...kept);
+  }
+  return out.sort((a, b) => a.start - b.start || a.end - b.end);
 }
 
 /** Findings inside a statement that failed to parse are dropped: the tree there is a guess. */
@@ -86,6 +106,7 @@ function checkCall(ctx: FileContext, call: PyNode, push: (f: Finding) => void): 
       const isSleep = fnTy.q === 'time.sleep' || /(^|\.)time\.sleep$/.test(fnTy.q);
       push({
         code: 'blocking-call-in-async',
+        node: call,
         start: call.start,
         end: call.end,
         message: `\`${ctx.t(fnNode)}()\` blocks the event loop inside \`async def\`; use ${fnTy.facts.blocking.replacement}`,
@@ -110,10 +131,10 @@ function reportUse(ctx: FileContext, expr: PyNode, what: string, use: Use, push:
     case 'ok':
       return;
     case 'condition':
-      push({ code: 'coroutine-in-condition', start: expr.start, end: expr.end, message: `Coroutine \`${what}\` is always true in a condition; it is never awaited`, fixes: awaitFix() });
+      push({ code: 'coroutine-in-condition', node: expr, start: expr.start, end: expr.end, message: `Coroutine \`${what}\` is always true in a condition; it is never awaited`, fixes: awaitFix() });
       return;
     case 'misuse':
-      push({ code: 'coroutine-misused', start: expr.start, end: expr.end, message: `Coroutine \`${what}\` is ${use.why} without being awaited`, fixes: awaitFix() });
+      push({ code: 'coroutine-misused', node: expr, start: expr.start, end: expr.end, message: `Coroutine \`${what}\` is ${use.why} without being awaited`, fixes: awaitFix() });
       return;
     case 'dropped': {
       const fixes = awaitFix();
@@ -121,7 +142,7 @@ function reportUse(ctx: FileContext, expr: PyNode, what: string, use: Use, push:
       if (!fixes.length && scope.isModule && use.stmt.type === 'expression_statement' && namedChildren(use.stmt).length === 1 && namedChildren(use.stmt)[0] === expr) {
         fixes.push({ kind: 'wrap-run', node: expr });
       }
-      push({ code: 'never-awaited', start: expr.start, end: expr.end, message: `Coroutine \`${what}\` is created but never awaited`, fixes });
+      push({ code: 'never-awaited', node: expr, start: expr.start, end: expr.end, message: `Coroutine \`${what}\` is created but never awaited`, fixes });
       return;
     }
     case 'named': {
@@ -131,6 +152,7 @@ function reportUse(ctx: FileContext, expr: PyNode, what: string, use: Use, push:
       if (verdict === 'unused') {
         push({
           code: 'never-awaited',
+          node: expr,
           start: expr.start,
           end: expr.end,
           message: use.name === '_' ? `Coroutine \`${what}\` is assigned to \`_\` and never awaited` : `Coroutine \`${what}\` is assigned to \`${use.name}\` but never awaited or used`,
@@ -327,11 +349,12 @@ function checkTaskUse(ctx: FileContext, call: PyNode, push: (f: Finding) => void
   const fresh = scope.bindings.has('task') || ctx.scopes.get(ctx.root)!.bindings.has('task') ? '_task' : 'task';
   if (use.k === 'dropped') {
     if (use.stmt.type !== 'expression_statement' || namedChildren(use.stmt)[0] !== call) {
-      push({ code: 'dangling-task', start: call.start, end: call.end, message: `Task from \`${fnText}()\` is not kept; it can be garbage-collected before it finishes`, fixes: [] });
+      push({ code: 'dangling-task', node: call, start: call.start, end: call.end, message: `Task from \`${fnText}()\` is not kept; it can be garbage-collected before it finishes`, fixes: [] });
       return;
     }
     push({
       code: 'dangling-task',
+      node: call,
       start: call.start,
       end: call.end,
       message: `Task from \`${fnText}()\` is not kept; it can be garbage-collected before it finishes`,
@@ -344,6 +367,7 @@ function checkTaskUse(ctx: FileContext, call: PyNode, push: (f: Finding) => void
     if (v !== 'unused') return;
     push({
       code: 'dangling-task',
+      node: call,
       start: call.start,
       end: call.end,
       message: use.name === '_' ? `Task from \`${fnText}()\` is assigned to \`_\`; it can be garbage-collected before it finishes` : `Task from \`${fnText}()\` is kept only in \`${use.name}\`, which is never used; it can be garbage-collected before it finishes`,
@@ -362,7 +386,7 @@ function checkWith(ctx: FileContext, stmt: PyNode, push: (f: Finding) => void): 
     if (!v || v.type === 'call' && isAwaitableCall(ctx, v)) continue; // reported as a coroutine use
     const t = ctx.typeOf(v);
     if (asyncOnlyContextManager(ctx, t)) {
-      push({ code: 'coroutine-misused', start: v.start, end: v.end, message: `\`${describe(ctx, v)}\` is an async context manager; use \`async with\``, fixes: [] });
+      push({ code: 'coroutine-misused', node: v, start: v.start, end: v.end, message: `\`${describe(ctx, v)}\` is an async context manager; use \`async with\``, fixes: [] });
     }
   }
 }
@@ -380,7 +404,7 @@ function checkFor(ctx: FileContext, stmt: PyNode, push: (f: Finding) => void): v
     if (t.cls.k === 'ws' && ctx.index.classHasMember(t.cls, '__aiter__') === true && ctx.index.classHasMember(t.cls, '__iter__') === false && ctx.index.classHasMember(t.cls, '__getitem__') === false) asyncOnly = true;
   }
   if (asyncOnly) {
-    push({ code: 'coroutine-misused', start: right.start, end: right.end, message: `\`${describe(ctx, right)}\` is an async iterator; use \`async for\``, fixes: [] });
+    push({ code: 'coroutine-misused', node: right, start: right.start, end: right.end, message: `\`${describe(ctx, right)}\` is an async iterator; use \`async for\``, fixes: [] });
   }
 }
 

@@ -64,12 +64,40 @@ export class Scope {
 const TARGET_WRAPPERS = new Set(['tuple', 'list', 'pattern_list', 'tuple_pattern', 'list_pattern', 'parenthesized_expression', 'list_splat_pattern', 'list_splat']);
 const NESTED = new Set(['function_definition', 'class_definition', 'lambda']);
 
-/** Builds the module scope and one scope per function definition. */
-export function buildScopes(root: PyNode, text: string): Map<PyNode, Scope> {
+/** Scopes contributed by one top-level statement; cached per (reused) syntax node. */
+interface StatementScopes {
+  /** Module-level bindings made by the statement (a stand-in module scope for nested parents). */
+  module: Scope;
+  nested: [PyNode, Scope][];
+}
+export type ScopeCache = WeakMap<PyNode, StatementScopes>;
+
+/**
+ * Builds the module scope and one scope per function definition. Module-level reads are not
+ * recorded (no rule needs them). With a cache, untouched top-level statements are not revisited.
+ */
+export function buildScopes(root: PyNode, text: string, cache?: ScopeCache): Map<PyNode, Scope> {
+  const result = new Map<PyNode, Scope>();
+  const moduleScope = new Scope(root, null, false, null);
+  result.set(root, moduleScope);
+  for (const stmt of root.children) {
+    let entry = cache?.get(stmt);
+    if (!entry) {
+      entry = scopesOfStatement(root, stmt, text);
+      cache?.set(stmt, entry);
+    }
+    for (const [name, list] of entry.module.bindings) for (const b of list) moduleScope.addBinding(name, b);
+    for (const n of entry.module.declaredNonLocal) moduleScope.declaredNonLocal.add(n);
+    if (entry.module.dynamic) moduleScope.dynamic = true;
+    for (const [node, sc] of entry.nested) result.set(node, sc);
+  }
+  return result;
+}
+
+function scopesOfStatement(root: PyNode, stmt: PyNode, text: string): StatementScopes {
   const scopes = new Map<PyNode, Scope>();
   const t = (n: PyNode) => text.slice(n.start, n.end);
   const moduleScope = new Scope(root, null, false, null);
-  scopes.set(root, moduleScope);
 
   const bindTargets = (target: PyNode, scope: Scope, kind: BindingKind, value?: PyNode, extra?: Partial<Binding>) => {
     if (target.type === 'identifier') {
@@ -243,8 +271,8 @@ export function buildScopes(root: PyNode, text: string): Map<PyNode, Scope> {
     }
     visitExpr(target, scope, loadScopes);
   };
-  visit(root, moduleScope, [moduleScope]);
-  return scopes;
+  visit({ ...root, children: [stmt] } as PyNode, moduleScope, []);
+  return { module: moduleScope, nested: [...scopes] };
 }
 
 function finalValue(a: PyNode): PyNode | undefined {

@@ -23,7 +23,6 @@ export interface FunctionSummary {
   isProperty: boolean;
   returns?: TypeHint;
   params: { name: string; hint?: TypeHint }[];
-  start: number;
 }
 
 export interface ClassSummary {
@@ -32,7 +31,6 @@ export interface ClassSummary {
   methods: Map<string, FunctionSummary>;
   /** Attribute name → hints; more than one distinct hint means unknown. */
   attributes: Map<string, TypeHint[]>;
-  start: number;
 }
 
 export interface ModuleSummary {
@@ -57,20 +55,60 @@ const TRANSPARENT_DECORATORS = new Set([
   'asyncio.coroutine', 'coroutine',
 ]);
 
-export function summarise(root: PyNode, text: string, moduleName: string, isPackage: boolean): ModuleSummary {
-  const m: ModuleSummary = {
-    name: moduleName,
-    isPackage,
-    functions: new Map(),
-    classes: new Map(),
-    imports: new Map(),
-    starImports: [],
-    assignments: new Map(),
-    rebound: new Set(),
-    dependencies: new Set(),
-  };
+/** What one top-level statement contributes; cached per (reused) syntax node. */
+interface Partial {
+  key: string;
+  m: ModuleSummary;
+  binds: string[];
+  /** Value signature (offset-free), to tell whether an edited statement changed the module's API. */
+  sig: string;
+}
+
+export type SummaryCache = WeakMap<PyNode, Partial>;
+
+function emptySummary(name: string, isPackage: boolean): ModuleSummary {
+  return { name, isPackage, functions: new Map(), classes: new Map(), imports: new Map(), starImports: [], assignments: new Map(), rebound: new Set(), dependencies: new Set() };
+}
+
+const sigReplacer = (_k: string, v: unknown) => (v instanceof Map ? [...v.entries()] : v instanceof Set ? [...v] : v);
+
+/**
+ * Summarises a module. With a cache, statements untouched since the last call (same mirror node)
+ * are not re-read; `signature` changes only when the module's definitions or imports change.
+ */
+export function summarise(root: PyNode, text: string, moduleName: string, isPackage: boolean, cache?: SummaryCache): ModuleSummary & { signature: string } {
+  const m = emptySummary(moduleName, isPackage);
   const bindCount = new Map<string, number>();
-  const bump = (n: string) => bindCount.set(n, (bindCount.get(n) ?? 0) + 1);
+  const key = `${moduleName}|${isPackage}`;
+  const sigs: string[] = [];
+  for (const s of root.children) {
+    let p = cache?.get(s);
+    if (!p || p.key !== key) {
+      p = summariseStatement(s, text, moduleName, isPackage, key);
+      cache?.set(s, p);
+    }
+    sigs.push(p.sig);
+    for (const [k, v] of p.m.functions) m.functions.set(k, v);
+    for (const [k, v] of p.m.classes) m.classes.set(k, v);
+    for (const [k, v] of p.m.imports) m.imports.set(k, v);
+    for (const [k, v] of p.m.assignments) m.assignments.set(k, v);
+    for (const d of p.m.dependencies) m.dependencies.add(d);
+    m.starImports.push(...p.m.starImports);
+    for (const b of p.binds) bindCount.set(b, (bindCount.get(b) ?? 0) + 1);
+  }
+  for (const [name, n] of bindCount) {
+    if (n > 1) {
+      m.rebound.add(name);
+      m.assignments.delete(name);
+    }
+  }
+  return Object.assign(m, { signature: sigs.join('\n') });
+}
+
+function summariseStatement(stmt: PyNode, text: string, moduleName: string, isPackage: boolean, key: string): Partial {
+  const m = emptySummary(moduleName, isPackage);
+  const binds: string[] = [];
+  const bump = (n: string) => binds.push(n);
   const t = (n: PyNode) => text.slice(n.start, n.end);
 
   const visitStatements = (stmts: PyNode[]) => {
@@ -136,14 +174,9 @@ export function summarise(root: PyNode, text: string, moduleName: string, isPack
       }
     }
   };
-  visitStatements(root.children);
-  for (const [name, n] of bindCount) {
-    if (n > 1) {
-      m.rebound.add(name);
-      m.assignments.delete(name);
-    }
-  }
-  return m;
+  visitStatements([stmt]);
+  const sig = stmt.named ? JSON.stringify([m.functions, m.classes, m.imports, m.assignments, m.starImports, binds], sigReplacer) : '';
+  return { key, m, binds, sig };
 }
 
 function blocksOf(node: PyNode): PyNode[] {
@@ -200,7 +233,6 @@ export function summariseFunction(node: PyNode, text: string): FunctionSummary |
     isProperty: decorators.some((d) => d === 'property' || d.endsWith('cached_property')),
     returns: ret ? annotationHint(ret, text) : undefined,
     params,
-    start: def.start,
   };
 }
 
@@ -249,7 +281,7 @@ function summariseClass(node: PyNode, text: string): ClassSummary | undefined {
       }
     }
   }
-  const c: ClassSummary = { name: text.slice(nameNode.start, nameNode.end), bases, methods: new Map(), attributes: new Map(), start: def.start };
+  const c: ClassSummary = { name: text.slice(nameNode.start, nameNode.end), bases, methods: new Map(), attributes: new Map() };
   const addAttr = (name: string, hint: TypeHint | undefined) => {
     const list = c.attributes.get(name) ?? [];
     // An attribute with a value we cannot type is recorded as unknown so it is never trusted.

@@ -244,12 +244,16 @@ function readNode(cursor: TreeCursor, names: TypeNames, parent: PyNode | null): 
 
 const REUSE_DEPTH = 6;
 
+/** Reuse candidates: top-level statements and the members of top-level classes. */
 function collectStatements(node: PyNode, depth: number, out: Map<string, PyNode>): void {
   for (const c of node.children) {
-    if (c.named) out.set(`${c.start}:${c.type}`, c);
-    if (depth + 1 < REUSE_DEPTH && (c.type === 'block' || c.type.endsWith('definition') || c.type === 'decorated_definition')) {
-      collectStatements(c, depth + 1, out);
-    }
+    if (!c.named) continue;
+    out.set(`${c.start}:${c.type}`, c);
+    if (depth > 0) continue;
+    const cls = c.type === 'decorated_definition' ? c.children.find((k) => k.field === 'definition') : c;
+    if (cls?.type !== 'class_definition') continue;
+    const body = cls.children.find((k) => k.type === 'block');
+    if (body) collectStatements(body, depth + 1, out);
   }
 }
 

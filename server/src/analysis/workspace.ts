@@ -36,20 +36,32 @@ export class WorkspaceIndex {
   readonly files = new Map<string, string>();
   private readonly byPath = new Map<string, string>();
   private cache = new Map<string, Ty | undefined>();
+  private readonly signatures = new Map<string, string>();
+  /** Bumped whenever any module's definitions or imports change (not on body-only edits). */
+  generation = 0;
 
-  set(filePath: string, summary: ModuleSummary): void {
+  set(filePath: string, summary: ModuleSummary & { signature?: string }): void {
     const prev = this.byPath.get(filePath);
     if (prev && prev !== summary.name) this.modules.delete(prev);
+    const sig = summary.signature !== undefined ? `${summary.name}|${summary.signature}` : undefined;
+    const same = sig !== undefined && prev === summary.name && this.signatures.get(filePath) === sig;
     this.modules.set(summary.name, summary);
     this.files.set(summary.name, filePath);
     this.byPath.set(filePath, summary.name);
-    this.cache.clear();
+    if (sig !== undefined) this.signatures.set(filePath, sig);
+    else this.signatures.delete(filePath);
+    if (!same) {
+      this.generation++;
+      this.cache.clear();
+    }
   }
 
   remove(filePath: string): void {
     const name = this.byPath.get(filePath);
     if (!name) return;
     this.byPath.delete(filePath);
+    this.signatures.delete(filePath);
+    this.generation++;
     if (this.files.get(name) === filePath) {
       this.modules.delete(name);
       this.files.delete(name);
