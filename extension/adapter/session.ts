@@ -146,17 +146,17 @@ export class LoopscopeSession extends LoggingDebugSession {
   }
 
   protected override async pauseRequest(response: DebugProtocol.PauseResponse, args: DebugProtocol.PauseArguments): Promise<void> {
-    await this.answer(response, async () => { await this.need(this.stepper).pause(this.loopOf(args.threadId)); });
+    await this.answer(response, async () => { await this.need(this.stepper).pause(this.loopOf(args?.threadId)); });
   }
 
   protected override async nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): Promise<void> {
     this.resumed();
-    await this.answer(response, async () => { await this.need(this.stepper).stepTick(this.loopOf(args.threadId)); });
+    await this.answer(response, async () => { await this.need(this.stepper).stepTick(this.loopOf(args?.threadId)); });
   }
 
   protected override async stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): Promise<void> {
     this.resumed();
-    await this.answer(response, async () => { await this.need(this.stepper).stepCallback(this.loopOf(args.threadId)); });
+    await this.answer(response, async () => { await this.need(this.stepper).stepCallback(this.loopOf(args?.threadId)); });
   }
 
   /** stepOut on a task thread: run until that task takes its next step (on a loop thread: one tick). */
@@ -194,7 +194,7 @@ export class LoopscopeSession extends LoggingDebugSession {
   protected override async disconnectRequest(response: DebugProtocol.DisconnectResponse, args: DebugProtocol.DisconnectArguments): Promise<void> {
     const t = this.target;
     if (t) {
-      const kill = args.terminateDebuggee ?? !t.attached;
+      const kill = args?.terminateDebuggee ?? !t.attached;
       if (kill && !t.attached) await t.terminate();
       else t.detach();
     }

@@ -57,6 +57,8 @@ export class Stepper {
   /** Exception stops waiting for their loop to reach a tick boundary. Key -1: "whichever loop pauses first". */
   private readonly pendingExceptions = new Map<number, ExceptionStop>();
   private runUntilTask: number | null = null;
+  /** Loops paused as of the event being handled (the model already reflects the whole batch). */
+  private readonly pausedLoops = new Set<number>();
   /** The exception stop currently shown (for DAP exceptionInfo). */
   current: Stop | null = null;
 
@@ -118,7 +120,10 @@ export class Stepper {
     for (const ev of events) {
       const e = ev as KnownEvent;
       if (e.kind === 'paused') {
+        this.pausedLoops.add(e.loop);
         stops.push(this.onPaused(e));
+      } else if (e.kind === 'resumed' || e.kind === 'loop.closed') {
+        this.pausedLoops.delete(e.loop);
       } else if (e.kind === 'task.done' || e.kind === 'finding') {
         const hit = this.match(e);
         if (hit) {
@@ -211,10 +216,11 @@ export class Stepper {
 
   /** Stops now if the loop is already paused; otherwise asks it to pause at the next tick boundary. */
   private arm(hit: ExceptionStop): Stop | null {
-    const loop = this.loopOfTask(hit.taskId);
-    const rec = loop !== undefined ? this.model.loops.get(loop) : undefined;
-    if (rec && rec.paused) {
-      this.current = { loop: rec.id, reason: 'exception', description: hit.description, focusTask: this.focusable(hit.taskId), exception: hit };
+    let loop = this.loopOfTask(hit.taskId);
+    // Findings without a task (never-awaited) belong to the only loop when there is just one.
+    if (loop === undefined && this.model.loops.size === 1) loop = [...this.model.loops.keys()][0];
+    if (loop !== undefined && this.pausedLoops.has(loop)) {
+      this.current = { loop, reason: 'exception', description: hit.description, focusTask: this.focusable(hit.taskId), exception: hit };
       return this.current;
     }
     const key = loop ?? -1;

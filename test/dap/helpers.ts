@@ -16,7 +16,7 @@ export class Session {
   private cursor = new Map<string, number>();
 
   private constructor() {
-    this.dc = new DebugClient('node', ADAPTER_JS, 'loopscope');
+    this.dc = new DebugClient('node', ADAPTER_JS, 'loopscope', undefined, process.env.LOOPSCOPE_ADAPTER_STDERR === '1');
     this.dc.defaultTimeout = 15000;
   }
 
