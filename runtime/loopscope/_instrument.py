@@ -12,6 +12,7 @@ import threading
 import time
 import types
 import warnings
+import weakref
 from typing import Any, Dict, List, Optional
 
 from . import _control, _inspect
@@ -29,7 +30,7 @@ _installed = False
 _STATE = "_loopscope_state"
 _user_origin_depth = [0]
 _OUR_ORIGIN_DEPTH = 1
-_STALL_DELAY = 0.5  # seconds a loop must sit stalled before it is reported
+_STALL_DELAY = 1.0  # seconds a loop must sit idle before blocked tasks count as stalled
 
 
 def installed() -> bool:
@@ -149,7 +150,7 @@ def install_patches() -> None:
             control_boundary(st, self)
         st.tick += 1
         st.ready = 0
-        if st.tasks_live > 0 and not self._ready and not self._scheduled:
+        if st.tasks_live > 0 and not self._ready:
             _stall_candidate(st, self)
         st.handles_acc = 0.0
         t0 = perf()
@@ -213,7 +214,8 @@ def install_patches() -> None:
         if not s:
             st = getattr(self, _STATE, None)
             if st is not None:
-                S.new_futures.append((fut, st, (fn, f.f_lineno)))
+                # Weak: a pending future (and the tasks it would wake) must stay collectable.
+                S.new_futures.append((weakref.ref(fut), st, (fn, f.f_lineno)))
         return fut
 
     def call_soon(self: Any, callback: Any, *args: Any, context: Any = None) -> Any:
@@ -361,13 +363,16 @@ def _stall_candidate(st: LoopState, loop: Any) -> None:
         st.stall_since = perf()
 
 
-_STUCK_KINDS = {"lock", "event", "condition", "semaphore", "queue.get", "queue.put", "task", "gather",
-                "future", "other"}
+_PRIMITIVE_KINDS = {"lock", "event", "condition", "semaphore", "queue.get", "queue.put"}
+_EXTERNAL_KINDS = {"executor", "subprocess", "socket.read", "socket.write", "stream.read", "stream.write"}
 
 
 def _confirm_stall(st: LoopState) -> None:
+    """The loop has sat idle (nothing ready, no I/O besides its self-pipe) for _STALL_DELAY.
+    Report the tasks blocked on asyncio primitives, and the tasks awaiting those, unless some
+    task waits on something outside the loop (a thread, a process) that could still act."""
     st.stall_reported = st.stall_tick
-    tasks = []
+    waits = []
     for info in list(S.live.values()):
         if info.loop != st.id:
             continue
@@ -375,23 +380,37 @@ def _confirm_stall(st: LoopState) -> None:
         if task is None or task.done():
             continue
         target = _inspect.wait_target(task, S)
-        if target is None or target["kind"] not in _STUCK_KINDS:
-            return  # something outside the loop (a thread, a process) can still wake it
-        tasks.append((info, task, target))
+        if target is None:
+            return  # ready to run after all
+        if target["kind"] in _EXTERNAL_KINDS:
+            return
+        waits.append((info, task, target))
+    stuck = {i.id for i, _t, w in waits if w["kind"] in _PRIMITIVE_KINDS}
+    changed = True
+    while changed:  # tasks awaiting stuck tasks are stuck too
+        changed = False
+        for i, _t, w in waits:
+            if i.id in stuck:
+                continue
+            deps = [w["task"]] if w["kind"] == "task" and "task" in w else w.get("tasks", []) if w["kind"] == "gather" else []
+            if deps and all(d in stuck for d in deps):
+                stuck.add(i.id)
+                changed = True
+    tasks = [(i, t, w) for i, t, w in waits if i.id in stuck]
     if not tasks:
         return
     reg = _inspect.FrameRegistry()
     chains = []
     loc = None
     for info, task, target in tasks:
-        frames = reg.chain(task)
-        chains.append({"task": info.id, "frames": frames})
-        if loc is None:
+        chains.append({"task": info.id, "frames": reg.chain(task)})
+        if loc is None and target["kind"] in _PRIMITIVE_KINDS:
             loc = target.get("site")
-    names = ", ".join("%s (%s)" % (i.name, t["label"]) for i, _t, t in tasks[:5])
+    names = ", ".join("%s (%s)" % (i.name, w["label"]) for i, _t, w in tasks[:5])
     more = "" if len(tasks) <= 5 else " and %d more" % (len(tasks) - 5)
-    S.add_finding("stall", "event loop %d stalled: %d task(s) wait and nothing in the loop can wake "
-                  "them: %s%s" % (st.id, len(tasks), names, more), loc, None, None, chains)
+    S.add_finding("stall", "event loop %d stalled for %.1f s: %d task(s) wait on each other or on "
+                  "primitives nothing is going to release: %s%s" % (
+                      st.id, perf() - st.stall_since, len(tasks), names, more), loc, None, None, chains)
 
 
 def _exception_context(ctx: Dict[str, Any]) -> None:
@@ -417,6 +436,10 @@ def _exception_context(ctx: Dict[str, Any]) -> None:
                     break
         except Exception:
             pass
+        if loc is None:  # the coroutine was finalised first (a reference cycle): its definition
+            code = getattr(getattr(task, "_coro", None), "cr_code", None)
+            if code is not None:
+                loc = {"file": code.co_filename, "line": code.co_firstlineno}
         name = info.name if info is not None else _inspect.future_label(task)
         S.add_finding("destroyed-pending", "Task %s was destroyed but it is pending" % name.replace("Task ", "", 1)
                       if info is None else "Task %s was destroyed but it is pending" % name,

@@ -468,8 +468,9 @@ class Session:
             self.future_waiters.pop(fid, None)
             self.future_sites.pop(fid, None)
             out.append({"kind": "future.done", "ts": ts, "future": fid, "outcome": outcome})
-        for fut, st, site in new_futs:
-            if fut.done():
+        for ref, st, site in new_futs:
+            fut = ref()
+            if fut is None or fut.done():
                 continue
             self.next_future += 1
             fid = self.next_future
