@@ -15,6 +15,7 @@ import glob
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -131,6 +132,18 @@ def compare(plain: Dict[str, str], instrumented: Dict[str, str]) -> List[Dict[st
     return diffs
 
 
+_MEM_LIMIT = [4 << 30]
+
+
+def _limit_memory() -> None:
+    # Runs in the child before exec: caps every regrtest process's address space, so a test that
+    # runs away under load (seen plain: test_runners.test_asyncio_run_without_uncancel spinning a
+    # mocked loop to >5 GB) fails with MemoryError instead of exhausting a shared machine.
+    limit = _MEM_LIMIT[0]
+    if limit > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
 def _env(mode: str, counter_dir: Optional[str]) -> Dict[str, str]:
     env = dict(os.environ)
     for var in ("PYTHONASYNCIODEBUG", "PYTHONDEVMODE", "LOOPSCOPE_TOKEN", "LOOPSCOPE_TOKEN_FILE",
@@ -157,7 +170,8 @@ def run_suite(python: str, mode: str, jobs: int, work: str, tests: List[str]) ->
     t0 = time.time()
     with open(log_path, "w", encoding="utf-8") as log:
         proc = subprocess.run(cmd, env=_env(mode, counter_dir), stdout=log,
-                              stderr=subprocess.STDOUT, cwd=work, timeout=SUITE_TIMEOUT_S)
+                              stderr=subprocess.STDOUT, cwd=work, timeout=SUITE_TIMEOUT_S,
+                              preexec_fn=_limit_memory)
     elapsed = time.time() - t0
     with open(log_path, encoding="utf-8", errors="replace") as fh:
         log_text = fh.read()
@@ -230,7 +244,8 @@ def confirm(python: str, diffs: List[Dict[str, str]], reps: int, work: str) -> N
                 cmd = [python, "-m", "test", _test_file(test_id), "-m", test_id,
                        "--timeout", "600", "--junit-xml", xml_path]
                 subprocess.run(cmd, env=_env(mode, cdir), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, cwd=work, timeout=900)
+                               stderr=subprocess.DEVNULL, cwd=work, timeout=900,
+                               preexec_fn=_limit_memory)
                 got = parse_junit(xml_path).get(test_id, "missing") if os.path.exists(xml_path) \
                     else "missing"
                 record[mode].append(got)
@@ -297,10 +312,13 @@ def main(argv: Optional[List[str]] = None) -> int:
                     help="re-run each differing test alone N times per mode (default 2, 0 = off)")
     ap.add_argument("--tests", nargs="*", default=["test_asyncio"],
                     help="regrtest test names (default test_asyncio)")
+    ap.add_argument("--mem-limit-gb", type=float, default=4.0,
+                    help="RLIMIT_AS for every test process, both modes (default 4, 0 = none)")
     ap.add_argument("--keep", action="store_true", help="keep the junit XML and logs")
     ap.add_argument("--out", default=DEFAULT_OUT)
     args = ap.parse_args(argv)
 
+    _MEM_LIMIT[0] = int(args.mem_limit_gb * (1 << 30))
     pythons = args.python or [sys.executable]
     probe = subprocess.run([pythons[0], "-c", "import loopscope; loopscope.install"],
                            env=dict(os.environ, PYTHONPATH=RUNTIME_DIR),
@@ -320,6 +338,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                    "subprocesses tests spawn); per-test outcomes taken from the junit XML and "
                    "compared; differing tests re-run alone in both modes."),
         "jobs": args.jobs,
+        "memLimitBytes": _MEM_LIMIT[0],
         "cpuCount": os.cpu_count(),
         "runs": {},
     }

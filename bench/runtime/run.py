@@ -43,6 +43,7 @@ def _workload_specs(quick: bool) -> List[Dict[str, Any]]:
     return [
         {
             "id": "a_sleep_steps",
+            "expectedTasks": 2003,  # workload + main + 2 shutdown tasks of asyncio.run
             "workload": "sleep_steps",
             "title": "2,000 tasks x 50 asyncio.sleep(0) steps",
             "params": {"tasks": 2000, "steps": 50},
@@ -51,6 +52,7 @@ def _workload_specs(quick: bool) -> List[Dict[str, Any]]:
         },
         {
             "id": "b_tcp_echo",
+            "expectedTasks": 403,  # workload + main + 2 shutdown tasks of asyncio.run
             "workload": "tcp_echo",
             "title": "loopback TCP echo, 200 concurrent clients over asyncio streams",
             "params": {"clients": 200, "roundTrips": 25 if quick else 100, "size": 64},
@@ -59,9 +61,19 @@ def _workload_specs(quick: bool) -> List[Dict[str, Any]]:
         },
         {
             "id": "c_many_tasks",
+            "expectedTasks": 100_003,  # workload + main + 2 shutdown tasks of asyncio.run
             "workload": "many_tasks",
             "title": "100,000 short tasks alive at once (peak RSS)",
             "params": {"tasks": 100_000},
+            "metric": "maxrssBytes",
+            "target": {"kind": "deltaBytes", "max": 50 * MB},
+        },
+        {
+            "id": "c2_task_churn",
+            "expectedTasks": 100_003,  # workload + main + 2 shutdown tasks of asyncio.run
+            "workload": "task_churn",
+            "title": "100,000 short tasks coming and going, 1,000 alive at a time (peak RSS)",
+            "params": {"tasks": 100_000, "alive": 1000},
             "metric": "maxrssBytes",
             "target": {"kind": "deltaBytes", "max": 50 * MB},
         },
@@ -94,6 +106,10 @@ class Consumer(threading.Thread):
         self.tasks_done = 0
         self.last_stats: Optional[Dict[str, Any]] = None
         self.exit_code: Optional[int] = None
+        self.max_batch_events = 0
+        self.max_line_bytes = 0
+        self.gap_detail: List[Dict[str, Any]] = []
+        self.findings: List[Dict[str, Any]] = []
 
     def run(self) -> None:
         try:
@@ -125,14 +141,18 @@ class Consumer(threading.Thread):
         expected_seq: Optional[int] = None
         for line in reader:
             self.bytes += len(line)
+            self.max_line_bytes = max(self.max_line_bytes, len(line))
             msg = json.loads(line)
             if msg.get("type") != "events":
                 continue
             seq = msg.get("seq")
             if expected_seq is not None and seq != expected_seq:
                 self.seq_gaps += 1
+                if len(self.gap_detail) < 10:
+                    self.gap_detail.append({"expected": expected_seq, "got": seq})
             expected_seq = (seq or 0) + 1
             self.batches += 1
+            self.max_batch_events = max(self.max_batch_events, len(msg.get("events", ())))
             self.dropped += int(msg.get("dropped") or 0)
             for ev in msg.get("events", ()):
                 self.events += 1
@@ -144,6 +164,9 @@ class Consumer(threading.Thread):
                     self.tasks_done += 1
                 elif kind == "stats":
                     self.last_stats = ev
+                elif kind == "finding" and len(self.findings) < 10:
+                    self.findings.append({k: ev.get(k) for k in
+                                          ("findingKind", "message", "location", "durationMs")})
                 elif kind == "process.exit":
                     self.exit_code = ev.get("code")
 
@@ -156,7 +179,11 @@ class Consumer(threading.Thread):
             "events": self.events,
             "bytes": self.bytes,
             "droppedReported": self.dropped,
+            "maxBatchEvents": self.max_batch_events,
+            "maxLineBytes": self.max_line_bytes,
             "seqGaps": self.seq_gaps,
+            "seqGapDetail": self.gap_detail,
+            "findings": self.findings,
             "tasksCreatedEvents": self.tasks_created,
             "tasksDoneEvents": self.tasks_done,
             "eventsByKind": dict(self.kinds),
@@ -177,7 +204,8 @@ def _child_cmd(python: str, mode: str, workload: str, params: Dict[str, Any],
 
 
 def run_child(python: str, mode: str, workload: str, params: Dict[str, Any],
-              profile_to: Optional[str] = None) -> Dict[str, Any]:
+              profile_to: Optional[str] = None,
+              expected_tasks: Optional[int] = None) -> Dict[str, Any]:
     """One measurement in a fresh interpreter. Returns the child's own figures plus process wall
     time, exit status and (loopscope mode) what the consumer received."""
     env = dict(os.environ)
@@ -220,6 +248,10 @@ def run_child(python: str, mode: str, workload: str, params: Dict[str, Any],
     if consumer is not None:
         consumer.join(timeout=60)
         out["consumer"] = consumer.summary()
+        if expected_tasks is not None:
+            c = out["consumer"]
+            # Every task must be announced, or counted as dropped in-band: anything else is loss.
+            c["taskCreatedMissing"] = expected_tasks - c["tasksCreatedEvents"] - c["droppedReported"]
         if not consumer.summary()["connected"]:
             out["ok"] = False
             out.setdefault("error", "loopscope run did not stream to the consumer: "
@@ -261,6 +293,11 @@ def _summarise(spec: Dict[str, Any], runs: List[Dict[str, Any]]) -> Dict[str, An
                 "medianDroppedReported": _median([c["droppedReported"] for c in cons]),
                 "medianTaskCreatedEvents": _median([c["tasksCreatedEvents"] for c in cons]),
                 "seqGaps": sum(c["seqGaps"] for c in cons),
+                "runsLosingTaskEvents": sum(1 for c in cons if c.get("taskCreatedMissing")),
+                "maxTaskCreatedMissing": max((c.get("taskCreatedMissing") or 0 for c in cons),
+                                             default=None),
+                "maxBatchEvents": max((c["maxBatchEvents"] for c in cons), default=None),
+                "maxLineBytes": max((c["maxLineBytes"] for c in cons), default=None),
                 "errors": [c["error"] for c in cons if c["error"]],
             }
     base = modes["plain"]["median"]
@@ -273,6 +310,13 @@ def _summarise(spec: Dict[str, Any], runs: List[Dict[str, Any]]) -> Dict[str, An
             comparisons[mode] = {"ratio": None, "pass": None}
             continue
         entry: Dict[str, Any] = {"ratio": val / base}
+        cpu_base, cpu_val = modes["plain"]["medianCpuSeconds"], modes[mode]["medianCpuSeconds"]
+        if cpu_base and cpu_val is not None:
+            # CPU time of the child (all its threads): less sensitive to a loaded machine.
+            entry["cpuRatio"] = cpu_val / cpu_base
+        wall_base = modes["plain"]["medianProcessWallSeconds"]
+        if wall_base and modes[mode]["medianProcessWallSeconds"] is not None:
+            entry["processWallRatio"] = modes[mode]["medianProcessWallSeconds"] / wall_base
         if target["kind"] == "deltaBytes":
             entry["deltaBytes"] = val - base
             entry["deltaMB"] = (val - base) / MB
@@ -375,7 +419,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--quick", action="store_true", help="3 repetitions, shorter echo workload")
     ap.add_argument("--reps", type=int, default=None, help="repetitions per mode (default 5, quick 3)")
     ap.add_argument("--python", default=sys.executable, help="interpreter to measure")
-    ap.add_argument("--only", action="append", choices=["a", "b", "c"],
+    ap.add_argument("--only", action="append", choices=["a", "b", "c", "c2"],
                     help="run only these workloads (repeatable)")
     ap.add_argument("--modes", default=",".join(MODES), help="comma list of modes (default all)")
     ap.add_argument("--profile", action="store_true",
@@ -388,7 +432,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     for m in modes:
         if m not in MODES:
             ap.error(f"unknown mode {m!r}; expected some of {', '.join(MODES)}")
-    specs = [s for s in _workload_specs(args.quick) if not args.only or s["id"][0] in args.only]
+    specs = [s for s in _workload_specs(args.quick)
+             if not args.only or s["id"].split("_")[0] in args.only]
     if "loopscope" in modes:
         missing = _runtime_present(args.python)
         if missing:
@@ -404,7 +449,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         order = modes[rep % len(modes):] + modes[:rep % len(modes)]
         for spec in specs:
             for mode in order:
-                r = run_child(args.python, mode, spec["workload"], spec["params"])
+                r = run_child(args.python, mode, spec["workload"], spec["params"],
+                              expected_tasks=spec["expectedTasks"])
                 r["rep"] = rep
                 runs[spec["id"]].append(r)
                 metric = spec["metric"]
@@ -413,7 +459,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                 extra = ""
                 if "consumer" in r:
                     c = r["consumer"]
-                    extra = f" events={c['events']} batches={c['batches']} dropped={c['droppedReported']}"
+                    extra = (f" events={c['events']} batches={c['batches']} "
+                             f"dropped={c['droppedReported']} seqGaps={c['seqGaps']} "
+                             f"taskCreatedMissing={c.get('taskCreatedMissing')}")
                 print(f"[rep {rep + 1}/{reps}] {spec['id']:<14} {mode:<9} {metric}={val} {status}{extra}",
                       file=sys.stderr, flush=True)
 
@@ -461,8 +509,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                 cmp_ = res["vsPlain"][mode]
                 ratio = cmp_.get("ratio")
                 delta = f" (+{cmp_['deltaMB']:.1f} MB)" if "deltaMB" in cmp_ else ""
+                cpu = f" cpu x{cmp_['cpuRatio']:.2f}" if cmp_.get("cpuRatio") else ""
                 line += (f"  {mode}={_fmt(m[mode]['median'], sid)} "
-                         f"x{ratio:.3f}{delta}" if ratio is not None else f"  {mode}=n/a")
+                         f"x{ratio:.3f}{delta}{cpu}" if ratio is not None else f"  {mode}=n/a")
         if "loopscope" in modes:
             line += f"  -> {'PASS' if res['pass'] else 'FAIL'}"
         print(line)
@@ -472,7 +521,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 def _fmt(val: Optional[float], sid: str) -> str:
     if val is None:
         return "n/a"
-    return f"{val / MB:.1f}MB" if sid.startswith("c_") else f"{val:.3f}s"
+    return f"{val / MB:.1f}MB" if sid.startswith("c") else f"{val:.3f}s"
 
 
 if __name__ == "__main__":

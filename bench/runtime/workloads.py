@@ -94,10 +94,28 @@ async def _many_tasks(count: int) -> Dict[str, Any]:
     return {"tasks": count}
 
 
+async def _task_churn(count: int, alive: int) -> Dict[str, Any]:
+    """(c') `count` short tasks that come and go, at most `alive` at a time: memory must stay
+    bounded by what is alive plus the runtime's finished-task retention limit."""
+
+    async def short(i: int) -> int:
+        await asyncio.sleep(0)
+        return i
+
+    done = 0
+    for start in range(0, count, alive):
+        wave = [asyncio.ensure_future(short(i)) for i in range(start, min(count, start + alive))]
+        done += len(await asyncio.gather(*wave))
+    if done != count:
+        raise AssertionError("lost tasks")
+    return {"tasks": count, "alive": alive}
+
+
 WORKLOADS: Dict[str, Callable[[Dict[str, int]], Coroutine[Any, Any, Dict[str, Any]]]] = {
     "sleep_steps": lambda p: _sleep_steps(p["tasks"], p["steps"]),
     "tcp_echo": lambda p: _tcp_echo(p["clients"], p["roundTrips"], p["size"]),
     "many_tasks": lambda p: _many_tasks(p["tasks"]),
+    "task_churn": lambda p: _task_churn(p["tasks"], p["alive"]),
 }
 
 

@@ -19,16 +19,25 @@ _DIR = os.environ.get("LOOPSCOPE_PEER_DIR")
 
 
 def _counters(handle: Any) -> Dict[str, Any]:
-    import loopscope
-
-    for owner in (handle, loopscope):
-        for attr in ("stats", "counters", "get_stats"):
-            value = getattr(owner, attr, None)
-            if callable(value):
-                value = value()
-            if isinstance(value, dict):
-                return {k: v for k, v in value.items() if isinstance(v, (int, float, str, bool))}
-    return {}
+    """The runtime's own counters: loops it instrumented, tasks it registered, and what its null
+    sink encoded. Non-zero loops/tasks in a regrtest worker prove the hooks were live."""
+    out: Dict[str, Any] = {}
+    try:
+        handle.flush()
+    except Exception as exc:
+        out["flushError"] = f"{type(exc).__name__}: {exc}"
+    for attr in ("tasks_total", "events", "batches", "bytes"):
+        value = getattr(handle, attr, None)
+        if isinstance(value, (int, float)):
+            out[attr] = value
+    session = sys.modules.get("loopscope._session")
+    s = getattr(session, "SESSION", None)
+    if s is not None:
+        out["loops"] = getattr(s, "next_loop", None)
+        out["futuresAnnounced"] = getattr(s, "next_future", None)
+        out["findings"] = getattr(s, "next_finding", None)
+        out["dropped"] = getattr(s, "dropped_total", None)
+    return out
 
 
 def _install() -> None:
