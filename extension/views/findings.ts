@@ -55,10 +55,19 @@ export function findingMessage(f: FindingRecord, ctx: FindingContext): string {
     head = f.message.trim() || FALLBACK[f.kind];
   }
   const runtimeText = f.message.trim();
-  if (runtimeText && !head.includes(runtimeText) && !sameStart(head, runtimeText)) head += `: ${runtimeText}`;
+  if (runtimeText && !head.includes(runtimeText) && !sameStart(head, runtimeText) && !mentionsDuration(runtimeText, f.durationMs)) {
+    head += `: ${runtimeText}`;
+  }
   const task = f.taskId !== null ? ctx.task(f.taskId) : undefined;
-  if (task) head += ` [task ${task.name}]`;
+  if (task && !head.includes(task.name)) head += ` [task ${task.name}]`;
   return head;
+}
+
+/** The runtime's sentence restates the duration we already lead with ("… blocked the loop for 300 ms"). */
+function mentionsDuration(text: string, durationMs: number | null): boolean {
+  if (durationMs === null) return false;
+  const n = Math.round(durationMs);
+  return text.includes(`${n} ms`) || text.includes(`${formatCount(n)} ms`) || text.includes(`${n}ms`);
 }
 
 function sameStart(a: string, b: string): boolean {

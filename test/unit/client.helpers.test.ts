@@ -110,6 +110,11 @@ describe('client: runtime findings → Problems', () => {
     assert.equal(d.message, 'Blocking call held the event loop for 1,500 ms (threshold 100 ms)');
   });
 
+  it('leaves out a runtime sentence that restates the duration, and names the task once', () => {
+    const d = findingToDiagnostic(finding({ durationMs: 300.2, taskId: 7, message: 'Task worker-2 blocked the event loop for 300 ms' }), ctx)!;
+    assert.equal(d.message, 'Blocking call held the event loop for 300 ms (threshold 100 ms) [task worker-2]');
+  });
+
   it('keeps the runtime message for never-awaited coroutines and unretrieved exceptions', () => {
     const na = findingToDiagnostic(finding({ kind: 'never-awaited', message: "coroutine 'fetch' was never awaited" }), ctx)!;
     assert.equal(na.message, "coroutine 'fetch' was never awaited");
