@@ -194,6 +194,45 @@ describe('debug adapter (DAP)', function () {
     });
   });
 
+  describe('integrated terminal (runInTerminal)', () => {
+    it('asks the client to run the program in a terminal, where stdin works; exit code comes from the runtime', async () => {
+      s = await Session.start();
+      const program = script('ask.py', 'import asyncio, sys\nasync def main():\n    line = await asyncio.to_thread(sys.stdin.readline)\n    print("hello " + line.strip(), flush=True)\n    sys.exit(4)\nasyncio.run(main())\n');
+      // Play the client's part: run the requested command like VS Code's terminal would.
+      let terminalOut = '';
+      const dc = s.dc as unknown as { dispatch(body: string): void; outputStream: NodeJS.WritableStream };
+      const original = dc.dispatch.bind(dc);
+      let requested: DebugProtocol.RunInTerminalRequestArguments | null = null;
+      dc.dispatch = (body: string): void => {
+        const msg = JSON.parse(body) as DebugProtocol.ProtocolMessage & { command?: string; arguments?: DebugProtocol.RunInTerminalRequestArguments };
+        if (msg.type === 'request' && msg.command === 'runInTerminal' && msg.arguments) {
+          const a = msg.arguments;
+          requested = a;
+          const env: NodeJS.ProcessEnv = { ...process.env };
+          for (const [k, v] of Object.entries(a.env ?? {})) {
+            if (v === null) delete env[k];
+            else env[k] = v;
+          }
+          const p = spawn(a.args[0], a.args.slice(1), { cwd: a.cwd, env, stdio: ['pipe', 'pipe', 'inherit'] });
+          p.stdout?.on('data', (b: Buffer) => { terminalOut += b.toString(); });
+          p.stdin?.end('terminal\n');
+          const resp = JSON.stringify({ type: 'response', seq: 0, request_seq: msg.seq, command: 'runInTerminal', success: true, body: { processId: p.pid } });
+          dc.outputStream.write(`Content-Length: ${Buffer.byteLength(resp)}\r\n\r\n${resp}`);
+          return;
+        }
+        original(body);
+      };
+      await s.dc.initializeRequest({ adapterID: 'loopscope', pathFormat: 'path', supportsRunInTerminalRequest: true });
+      await Promise.all([s.dc.configurationDoneRequest(), s.dc.launchRequest({ python: PYTHON, program, console: 'integratedTerminal' } as DebugProtocol.LaunchRequestArguments)]);
+      const exited = await s.next('exited');
+      assert.equal(exited.body.exitCode, 4);
+      await s.next('terminated');
+      assert.ok(requested);
+      assert.equal((requested as DebugProtocol.RunInTerminalRequestArguments).kind, 'integrated');
+      assert.equal(terminalOut, 'hello terminal\n');
+    });
+  });
+
   describe('exception breakpoint filters', () => {
     // Where the gallery program keeps running after the event, it is used as is. forgotten_await.py,
     // worker_pool.py (cancellation) and deadlock.py end within ~10 ms of their event (deadlock.py's
