@@ -23,7 +23,7 @@ import { LaunchError } from './launcher';
 
 const UPDATE_INTERVAL_MS = 50;
 
-type LaunchRequestArgs = DebugProtocol.LaunchRequestArguments & LaunchArguments & { trace?: boolean };
+type LaunchRequestArgs = DebugProtocol.LaunchRequestArguments & LaunchArguments;
 type AttachRequestArgs = DebugProtocol.AttachRequestArguments & AttachArguments & { trace?: boolean };
 
 /** Resolves once; lets launch/attach wait for configurationDone without a flag-and-poll loop. */

@@ -142,6 +142,8 @@ export interface LaunchArguments {
   justMyCode?: boolean;
   blockingThresholdMs?: number;
   console?: 'internalConsole' | 'integratedTerminal';
+  /** Record every task step and tick so `loopscope/exportTrace` has slices (costs runtime speed). */
+  trace?: boolean;
 }
 
 export interface AttachArguments {
