@@ -32,7 +32,7 @@ def at_tick_boundary(st: LoopState, loop: Any) -> None:
 
 
 def after_callback(st: LoopState, info: Optional[TaskInfo], cb: Any) -> None:
-    if st.ran is not None:
+    if st.ran is not None and getattr(cb, "__name__", "") != "_read_from_self":
         if info is not None:
             st.ran.append({"task": info.id, "label": info.name})
         else:
@@ -152,8 +152,7 @@ def _step(args: Dict[str, Any], mode: str) -> Dict[str, Any]:
         if not st.held:
             raise RequestError("event loop %d is not paused" % st.id)
     for st in sts:
-        _release(st, mode, resumed=False)
-        _wake(st)
+        _release(st, mode, resumed=False)  # held before select: no wakeup needed
     return {}
 
 
