@@ -147,7 +147,7 @@ export async function run(o: RunOptions, io: Io): Promise<number> {
   };
   const statusTimer = io.stderr.isTTY
     ? setInterval(() => {
-      const line = formatStatusLine(target.model, Date.now() - started).slice(0, Math.max(20, (io.stderr.columns ?? 80) - 1));
+      const line = formatStatusLine(target.model, Date.now() - started).slice(0, Math.max(20, (io.stderr.columns || 80) - 1));
       io.stderr.write(`\r\x1b[2K\x1b[2m${line}\x1b[0m\r`);
       statusShown = true;
     }, 250)

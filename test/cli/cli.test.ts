@@ -4,7 +4,7 @@
 
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Report } from '../../extension/model/report';
@@ -172,6 +172,41 @@ describe('loopscope CLI', function () {
     const ends = trace.traceEvents.filter((e) => e.ph === 'f').map((e) => e.id);
     assert.deepEqual(starts, ends, 'every flow arrow has both ends');
     assert.ok(starts.length > 0, 'wake-up flows present (the producer wakes the workers through the queue)');
+  });
+
+  it('shows a live status line only when stderr is a terminal', async () => {
+    const prog = path.join(tmp, 'slow.py');
+    writeFileSync(prog, 'import asyncio\nasync def main():\n    await asyncio.gather(*(asyncio.sleep(0.8) for _ in range(3)))\n    print("slow done")\nasyncio.run(main())\n');
+    // `script` gives the CLI a pseudo-terminal, as an interactive shell would.
+    const r = await new Promise<Run>((resolve) => {
+      const cmd = `${process.execPath} ${CLI_JS} run --python ${PYTHON} ${prog}`;
+      const p = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      p.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
+      p.stdin.end();
+      p.on('close', (code) => resolve({ code, stdout, stderr: '' }));
+    });
+    assert.equal(r.code, 0, r.stdout);
+    assert.match(r.stdout, /loopscope [\d.]+ m?s · tick \d+ · \d+ live \/ \d+ tasks/);
+    assert.match(r.stdout, /slow done/);
+    assert.match(r.stdout, /program exited with code 0/);
+  });
+
+  it('runs a module with -m', async () => {
+    const pkg = path.join(tmp, 'modpkg');
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(path.join(pkg, '__init__.py'), '');
+    writeFileSync(path.join(pkg, '__main__.py'), 'import asyncio, sys\nasync def main():\n    print("module", sys.argv[1:])\nasyncio.run(main())\n');
+    const r = await new Promise<Run>((resolve) => {
+      const p = spawn(process.execPath, [CLI_JS, 'run', '--python', PYTHON, '--no-summary', '-m', 'modpkg', 'a', 'b'], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      p.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
+      p.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+      p.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "module ['a', 'b']\n");
   });
 
   it('passes stdin through to the program and keeps its exit code', async () => {

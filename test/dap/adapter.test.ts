@@ -79,6 +79,9 @@ describe('debug adapter (DAP)', function () {
       assert.ok(done && done.variablesReference > 0, 'containers are expandable');
       await s.dc.variablesRequest({ variablesReference: done.variablesReference });
 
+      const ev = await s.dc.evaluateRequest({ expression: 'name', frameId: code[0].id, context: 'hover' });
+      assert.match(ev.body.result, /worker-1/);
+
       const taskScope = scopes.find((x) => x.name === 'Task');
       assert.ok(taskScope);
       const tv = (await s.dc.variablesRequest({ variablesReference: taskScope.variablesReference })).body.variables;
@@ -90,6 +93,22 @@ describe('debug adapter (DAP)', function () {
       assert.equal(exited.body.exitCode, 0);
       await s.next('terminated');
       assert.match(s.output('stdout'), /processed 12 jobs, total 156/);
+    });
+
+    it('justMyCode: false shows asyncio\'s own frames in the await chain', async () => {
+      s = await Session.start();
+      await s.launch({ program: examplePath('worker_pool.py'), stopOnEntry: true, justMyCode: false });
+      const entry = await s.stopped();
+      let frames: DebugProtocol.StackFrame[] = [];
+      for (let i = 0; i < 40 && frames.length === 0; i++) {
+        await s.dc.nextRequest({ threadId: entry.body.threadId as number });
+        await s.stopped();
+        const w = (await s.dc.threadsRequest()).body.threads.find((t) => /^worker-1 · .*Queue\.get/.test(t.name));
+        if (w) frames = (await s.dc.stackTraceRequest({ threadId: w.id })).body.stackFrames;
+      }
+      const paths = frames.map((f) => f.source?.path ?? '');
+      assert.ok(paths.some((p) => p.includes(`${path.sep}asyncio${path.sep}queues.py`)), paths.join(', '));
+      assert.ok(paths.some((p) => p === examplePath('worker_pool.py')));
     });
 
     it('stepIn runs one callback or task step and says what ran', async () => {
