@@ -79,14 +79,21 @@ function listPy(dir: string, prefix: string): string[] {
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-/** Sends one Content-Length framed JSON message to a stdio server and resolves with the
- * first framed reply whose `pick` matches (LSP and DAP share this framing). */
-function firstReply(script: string, args: string[], message: object, pick: (m: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+/** Sends Content-Length framed JSON messages to a stdio server and resolves with the first
+ * framed message back whose `pick` matches (LSP and DAP share this framing). */
+function firstReply(script: string, args: string[], messages: object[], pick: (m: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let buf = Buffer.alloc(0);
     let stderr = '';
+    const seen: string[] = [];
+    // The child must never outlive the test, or mocha would wait for it forever.
+    const timer = setTimeout(() => {
+      child.removeAllListeners('exit');
+      done(new Error(`${path.basename(script)} sent no matching message within 20 s; got ${JSON.stringify(seen).slice(0, 2000)}\n${stderr}`));
+    }, 20_000);
     const done = (err: Error | null, value?: Record<string, unknown>) => {
+      clearTimeout(timer);
       child.kill();
       if (err) reject(err);
       else resolve(value!);
@@ -103,6 +110,7 @@ function firstReply(script: string, args: string[], message: object, pick: (m: R
         if (buf.length < sep + 4 + len) return;
         const body = JSON.parse(buf.subarray(sep + 4, sep + 4 + len).toString()) as Record<string, unknown>;
         buf = buf.subarray(sep + 4 + len);
+        seen.push(String(body.method ?? body.command ?? body.id));
         if (pick(body)) {
           child.removeAllListeners('exit');
           done(null, body);
@@ -110,8 +118,10 @@ function firstReply(script: string, args: string[], message: object, pick: (m: R
         }
       }
     });
-    const json = JSON.stringify(message);
-    child.stdin.write(`Content-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`);
+    for (const message of messages) {
+      const json = JSON.stringify(message);
+      child.stdin.write(`Content-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`);
+    }
   });
 }
 
@@ -185,6 +195,9 @@ describe('packaged .vsix', function () {
     assert.ok(engine && Number(engine[1]) <= 90, `engines.vscode is ${packed.engines.vscode}`);
     assert.equal(packed.devDependencies['@types/vscode'], packed.engines.vscode, '@types/vscode must match engines.vscode');
     for (const ev of ['onDebugResolve:loopscope', 'onLanguage:python']) assert.ok(packed.activationEvents.includes(ev), `missing activation event ${ev}`);
+    const commands = (packed.contributes?.commands ?? []).map((c) => c.command);
+    assert.ok(commands.includes('loopscope.debugCurrentFile'), 'no "Loopscope: Debug Current File" command');
+    for (const c of commands) assert.ok(packed.activationEvents.includes(`onCommand:${c}`), `command ${c} does not activate the extension`);
     assert.ok(packed.categories.includes('Debuggers') && packed.categories.includes('Linters'));
     assert.match(packed.repository.url, /^https:\/\//);
     assert.ok(packed.publisher);
@@ -208,21 +221,29 @@ describe('packaged .vsix', function () {
     assert.ok(run.stdout.trim().startsWith(path.join(unpacked, 'extension/runtime/loopscope')), run.stdout);
   });
 
-  it('starts the packaged language server without node_modules (finds its wasm)', async () => {
+  it('runs the packaged language server without node_modules: it parses with the shipped wasm', async () => {
+    const uri = 'file:///tmp/loopscope-vsix-check/app.py';
+    const text = 'import asyncio\n\nasync def save():\n    await asyncio.sleep(0)\n\nasync def main():\n    save()\n';
     const reply = await firstReply(
       path.join(unpacked, 'extension/dist/server.js'),
       ['--stdio'],
-      { jsonrpc: '2.0', id: 1, method: 'initialize', params: { processId: null, rootUri: null, capabilities: {} } },
-      (m) => m.id === 1,
+      [
+        { jsonrpc: '2.0', id: 1, method: 'initialize', params: { processId: null, rootUri: null, capabilities: {} } },
+        { jsonrpc: '2.0', method: 'initialized', params: {} },
+        { jsonrpc: '2.0', method: 'textDocument/didOpen', params: { textDocument: { uri, languageId: 'python', version: 1, text } } },
+      ],
+      (m) => m.method === 'textDocument/publishDiagnostics' && (m.params as { diagnostics: unknown[] }).diagnostics.length > 0,
     );
-    assert.ok(reply.result && !reply.error, JSON.stringify(reply));
+    const [diag] = (reply.params as { diagnostics: { range: { start: { line: number } }; source: string }[] }).diagnostics;
+    assert.equal(diag.source, 'loopscope');
+    assert.equal(diag.range.start.line, 6, 'the forgotten await is on line 7');
   });
 
   it('starts the packaged debug adapter without node_modules', async () => {
     const reply = await firstReply(
       path.join(unpacked, 'extension/dist/adapter.js'),
       [],
-      { seq: 1, type: 'request', command: 'initialize', arguments: { adapterID: 'loopscope', linesStartAt1: true, columnsStartAt1: true } },
+      [{ seq: 1, type: 'request', command: 'initialize', arguments: { clientID: 'vscode', adapterID: 'loopscope', pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true } }],
       (m) => m.type === 'response' && m.command === 'initialize',
     );
     assert.equal(reply.success, true, JSON.stringify(reply));
