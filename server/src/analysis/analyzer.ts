@@ -57,6 +57,46 @@ export class Analyzer {
   async indexFolder(folder: string, onProgress?: (done: number) => void): Promise<{ files: number; skipped: SkippedFile[] }> {
     const skipped: SkippedFile[] = [];
     let files = 0;
+    for await (const r of this.readFolder(folder, skipped)) {
+      this.indexText(r.path, r.text);
+      files++;
+      if (files % 200 === 0) {
+        onProgress?.(files);
+        // Let queued LSP requests run between batches.
+        await new Promise((res) => setImmediate(res));
+      }
+    }
+    return { files, skipped };
+  }
+
+  /**
+   * Checks every Python file under `folder` in one pass (the command-line mode): each file is
+   * parsed once, all are indexed first so cross-file calls resolve, then each is checked.
+   */
+  async checkFolder(folders: string | string[]): Promise<{ results: { path: string; text: string; findings: Finding[] }[]; skipped: SkippedFile[] }> {
+    const skipped: SkippedFile[] = [];
+    const parsed: { path: string; src: PySource; summary: ModuleSummary }[] = [];
+    try {
+      for (const folder of typeof folders === 'string' ? [folders] : folders) for await (const r of this.readFolder(folder, skipped)) {
+        const src = PySource.create(this.language, r.text);
+        const { name, isPackage } = moduleNameForPath(r.path);
+        const summary = summarise(src.root, r.text, name, isPackage);
+        this.index.set(r.path, summary);
+        parsed.push({ path: r.path, src, summary });
+      }
+      const results = parsed.map(({ path: p, src, summary }) => ({
+        path: p,
+        text: src.text,
+        findings: applyNoqa(checkFile(new FileContext(src.root, src.text, summary, this.index)), src),
+      }));
+      return { results, skipped };
+    } finally {
+      for (const p of parsed) p.src.dispose();
+    }
+  }
+
+  private async *readFolder(folder: string, skipped: SkippedFile[]): AsyncGenerator<{ path: string; text: string }> {
+    let files = 0;
     const stack = [folder];
     while (stack.length) {
       const dir = stack.pop()!;
@@ -66,6 +106,7 @@ export class Analyzer {
       } catch {
         continue;
       }
+      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       for (const e of entries) {
         const p = path.join(dir, e.name);
         if (e.isDirectory()) {
@@ -83,16 +124,10 @@ export class Analyzer {
           skipped.push({ path: p, reason: r.reason });
           continue;
         }
-        this.indexText(p, r.text);
         files++;
-        if (onProgress && files % 200 === 0) {
-          onProgress(files);
-          // Let queued LSP requests run between batches.
-          await new Promise((res) => setImmediate(res));
-        }
+        yield { path: p, text: r.text };
       }
     }
-    return { files, skipped };
   }
 
   /** Indexes a file's definitions without keeping its tree. */

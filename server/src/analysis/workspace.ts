@@ -113,12 +113,18 @@ export class WorkspaceIndex {
     return r;
   }
 
-  private resolveQualifiedUncached(q: string, depth: number): Ty | undefined {
-    if (depth > 12) return undefined;
+  private knownQualified(q: string): Ty | undefined {
     const facts = knownFunction(q);
     if (facts) return { k: 'func', q, facts };
     const kc = knownClass(q);
     if (kc) return { k: 'class', cls: { k: 'known', q, facts: kc } };
+    return undefined;
+  }
+
+  private resolveQualifiedUncached(q: string, depth: number): Ty | undefined {
+    if (depth > 12) return undefined;
+    const known = this.knownQualified(q);
+    if (known) return known;
     if (this.modules.has(q)) return { k: 'module', q };
     const parts = q.split('.');
     for (let i = parts.length - 1; i >= 1; i--) {
@@ -188,6 +194,9 @@ export class WorkspaceIndex {
     if (depth > 12) return undefined;
     switch (t.k) {
       case 'module': {
+        // Library knowledge wins over the library's own source (asyncio indexed from the stdlib).
+        const known = this.knownQualified(`${t.q}.${name}`);
+        if (known) return known;
         const mod = this.modules.get(t.q);
         if (mod) return this.member(mod, name, depth + 1) ?? this.resolveQualified(`${t.q}.${name}`, depth + 1);
         return this.resolveQualified(`${t.q}.${name}`, depth + 1);

@@ -168,3 +168,15 @@ def threads() -> None:
 # shape: asyncio.run at module level
 if __name__ == "__main__":
     asyncio.run(consumers(asyncio.new_event_loop()))
+
+
+class Tests:
+    def assertRaises(self, exc):
+        raise NotImplementedError
+
+    def test_bad_arguments(self) -> None:
+        # shape: a call expected to fail inside assertRaises
+        with self.assertRaises(TypeError):
+            work("too", "many", "arguments")
+        with self.assertRaises(RuntimeError):
+            asyncio.ensure_future(work(1), loop=asyncio.new_event_loop())
