@@ -146,6 +146,8 @@ class Pump:
         self.bytes_out = 0
         self.lock = threading.Lock()
         self.listener: Optional["Listener"] = None
+        self.inflight = 0
+        self.inflight_cond = threading.Condition()
 
     def start(self) -> None:
         with self.lock:
@@ -218,6 +220,8 @@ class Pump:
             if msg["type"] != "request":
                 continue
             rid = msg["id"]
+            with self.inflight_cond:
+                self.inflight += 1
             try:
                 body = _control.handle_request(msg["command"], msg.get("args") or {})
                 resp: Dict[str, Any] = {"type": "response", "id": rid, "ok": True, "body": body}
@@ -230,19 +234,26 @@ class Pump:
                 ch.send(resp)
             except OSError:
                 break
+            finally:
+                with self.inflight_cond:
+                    self.inflight -= 1
+                    self.inflight_cond.notify_all()
         self.detach(ch)
 
     def _answer_malformed(self, ch: Channel, err: Exception) -> bool:
         return False
 
-    def final_flush(self, code: int) -> None:
-        """At interpreter exit: report the exit code and push out everything pending."""
+    def final_flush(self, code: Optional[int]) -> None:
+        """At interpreter exit: report the exit code (when known) and push out everything pending."""
         S.last_stats = ()  # the final batch always carries exact totals
         S.last_stats_at = 0.0
-        S.add_event({"kind": "process.exit", "ts": S.ts(), "code": code})
+        if code is not None:
+            S.add_event({"kind": "process.exit", "ts": S.ts(), "code": code})
         ch = self.channel
         if ch is None:
             return
+        with self.inflight_cond:  # a request that made the program end still gets its answer
+            self.inflight_cond.wait_for(lambda: self.inflight == 0, timeout=2.0)
         try:
             self.flush()
         finally:

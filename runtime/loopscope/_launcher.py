@@ -155,10 +155,11 @@ def listen(port: int = 0, host: str = "127.0.0.1", token: Optional[str] = None,
         fd, token_file = tempfile.mkstemp(prefix="loopscope-", suffix=".token")
         with os.fdopen(fd, "w") as f:
             f.write(token)
-    S.set_options({})
     _instrument.install_patches()
     _connection.PUMP.null_sink = False
     _connection.PUMP.start()
+    if _argv is None:  # the in-process API: flush what is pending when the interpreter exits
+        atexit.register(_connection.PUMP.final_flush, None)
     lst = _connection.Listener(host, port, token, list(sys.argv if _argv is None else _argv))
     _connection.PUMP.listener = lst
     lst.start()
