@@ -3,7 +3,7 @@
 // environment, and ending a whole process tree. Every failure is a LaunchError that says what to fix.
 
 import { execFile, execFileSync, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 
 export class LaunchError extends Error {
@@ -188,14 +188,25 @@ export function processTree(pid: number): number[] {
   return tree;
 }
 
-const alive = (pid: number): boolean => {
+/** True while `pid` runs. A zombie counts as gone: in containers nobody may ever reap it. */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
-};
+  if (process.platform === 'linux') {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Field 3, after the parenthesised command name (which may itself contain spaces or parens).
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+const alive = isAlive;
 
 /**
  * Ends `pid` and every descendant: SIGTERM first, SIGKILL for whatever is still alive after

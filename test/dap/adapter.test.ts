@@ -12,6 +12,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { SnapshotBody, UpdateEventBody } from '../../extension/protocol/customDap';
 import { bugLine, examplePath, lineOf } from '../examples/gallery';
 import { ROOT } from './build';
+import { isAlive } from '../../extension/adapter/launcher';
 import { PYTHON, Session } from './helpers';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'loopscope-dap-'));
@@ -21,14 +22,7 @@ function script(name: string, text: string): string {
   return file;
 }
 const tickOf = (e: DebugProtocol.StoppedEvent): number => Number(/tick (\d+)/.exec(e.body.description ?? '')?.[1] ?? NaN);
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+const alive = isAlive;
 
 describe('debug adapter (DAP)', function () {
   this.timeout(60000);
