@@ -12,6 +12,9 @@ import type { LoopscopeSession, LoopscopeSessions } from './sessions';
 
 export const TASKS_VIEW_ID = 'loopscope.tasks';
 const REFRESH_INTERVAL_MS = 100;
+/** Sleep countdowns ("sleep · 0.3 s left") are re-rendered this often, for at most this many rows. */
+const COUNTDOWN_INTERVAL_MS = 1000;
+const COUNTDOWN_MAX_ROWS = 300;
 
 const COLLAPSIBLE: Record<TreeItemData['collapsible'], vscode.TreeItemCollapsibleState> = {
   none: vscode.TreeItemCollapsibleState.None,
@@ -30,6 +33,8 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<NodeId>, vscode
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private readonly throttle = new Throttle(REFRESH_INTERVAL_MS, () => this.flushRefresh());
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly countdownRows = new Set<NodeId>();
+  private readonly countdown = setInterval(() => this.refreshCountdowns(), COUNTDOWN_INTERVAL_MS);
 
   constructor(private readonly sessions: LoopscopeSessions) {
     this.view = vscode.window.createTreeView(TASKS_VIEW_ID, { treeDataProvider: this, showCollapseAll: true });
@@ -67,7 +72,11 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<NodeId>, vscode
 
   private flushRefresh(): void {
     const refresh = this.model.takeRefresh();
-    if (refresh) this.changeEmitter.fire(refresh.kind === 'all' ? undefined : refresh.nodes);
+    // Countdown rows ride along with the same (≤ 10/s) refresh; a full refresh covers them anyway.
+    const extra = [...this.countdownRows].filter((id) => this.model.has(id));
+    this.countdownRows.clear();
+    if (refresh?.kind === 'all') this.changeEmitter.fire(undefined);
+    else if (refresh || extra.length) this.changeEmitter.fire([...new Set([...(refresh?.nodes ?? []), ...extra])]);
     this.updateChrome();
     this.revealOnce();
     this.expandNewParents();
@@ -90,6 +99,14 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<NodeId>, vscode
       }
       if (!blocked) void this.view.reveal(id, { select: false, focus: false, expand: true }).then(undefined, () => undefined);
     }
+  }
+
+  private refreshCountdowns(): void {
+    if (!this.session || !this.view.visible) return;
+    const rows = this.model.sleepingRows(Date.now(), COUNTDOWN_MAX_ROWS);
+    if (!rows?.length) return;
+    for (const id of rows) this.countdownRows.add(id);
+    this.throttle.trigger();
   }
 
   /** New views land collapsed at the bottom of Run and Debug; open ours once per session, without taking focus. */
@@ -168,6 +185,7 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<NodeId>, vscode
   }
 
   dispose(): void {
+    clearInterval(this.countdown);
     this.throttle.dispose();
     for (const d of this.disposables) d.dispose();
   }

@@ -56,6 +56,8 @@ export class TaskTreeModel {
   private readonly awaitedFutures = new Map<number, Set<number>>();
   private readonly futureNodes = new Map<number, Set<NodeId>>();
   private readonly hosting = new Set<number>();
+  /** Shown tasks sleeping with a known deadline: their "· 0.3 s left" text ages without any event. */
+  private readonly sleeping = new Map<number, number>();
 
   private dirty = new Set<NodeId>();
   /** Task rows that just got their first child: VS Code keeps such rows collapsed unless revealed. */
@@ -120,6 +122,18 @@ export class TaskTreeModel {
     }
     this.dirty.clear();
     return nodes.length ? { kind: 'nodes', nodes: nodes.sort() } : null;
+  }
+
+  /**
+   * Rows whose sleep countdown text changes by itself: deadlines still ahead (or passed within the
+   * last `graceMs`, so "due" gets shown once). Null when there are more than `limit`, because
+   * refreshing that many rows every second would cost more than the countdown is worth.
+   */
+  sleepingRows(nowEpochMs: number, limit: number, graceMs = 1000): NodeId[] | null {
+    if (this.sleeping.size > limit) return null;
+    const rows: NodeId[] = [];
+    for (const [id, until] of this.sleeping) if (until > nowEpochMs - graceMs) rows.push(taskNodeId(id));
+    return rows;
   }
 
   /** Task rows that went from no children to some since the last call (still shown). */
@@ -221,6 +235,7 @@ export class TaskTreeModel {
     this.awaitedFutures.clear();
     this.futureNodes.clear();
     this.hosting.clear();
+    this.sleeping.clear();
     this.dirty.clear();
     this.newParents.clear();
     this.allDirty = true;
@@ -267,6 +282,7 @@ export class TaskTreeModel {
   private removeTask(task: TaskRecord): void {
     const node = taskNodeId(task.id);
     if (this.parentOf.has(node)) { this.detach(node); this.placedTasks--; }
+    this.sleeping.delete(task.id);
     if (task.parentId !== null) this.createdBy.get(task.parentId)?.delete(task.id);
     if (this.hosting.delete(task.id)) this.replaceDependents(task.id);
   }
@@ -282,6 +298,9 @@ export class TaskTreeModel {
       this.ensureLoop(task.loop);
       this.attach(node, parent);
     }
+    const until = task.state === 'waiting' && task.waitingOn?.kind === 'sleep' ? task.waitingOn.untilEpochMs : undefined;
+    if (parent !== null && until !== undefined) this.sleeping.set(task.id, until);
+    else this.sleeping.delete(task.id);
     const hosts = parent !== null && !isFinished(task);
     if (hosts !== this.hosting.has(task.id)) {
       if (hosts) this.hosting.add(task.id);

@@ -74,6 +74,21 @@ describe('views: task tree', () => {
     assert.equal(tree.getItem('task:3', NOW)!.description, 'sleep · due');
   });
 
+  it('lists sleeping rows whose countdown ages by itself, up to a limit', () => {
+    const { tree, push } = setup({
+      loops: [loop(1)],
+      tasks: [
+        task(1, { waitingOn: { kind: 'sleep', label: 'sleep 5 s', untilEpochMs: NOW + 5000 } }),
+        task(2, { waitingOn: { kind: 'sleep', label: 'sleep 1 s', untilEpochMs: NOW - 5000 } }),
+        task(3, { waitingOn: { kind: 'queue.get', label: 'Queue.get' } }),
+      ],
+    });
+    assert.deepEqual(tree.sleepingRows(NOW, 100), ['task:1']);
+    assert.equal(tree.sleepingRows(NOW, 1), null);
+    push({ tasks: [task(1, { state: 'ready' })] });
+    assert.deepEqual(tree.sleepingRows(NOW, 100), []);
+  });
+
   it('shows pending futures under every task awaiting them, and unawaited ones under their loop', () => {
     const { tree, push } = setup({
       loops: [loop(1)],
