@@ -28,6 +28,7 @@ export const DEFAULT_USER_SETTINGS: Record<string, unknown> = {
   'extensions.autoUpdate': false,
   'extensions.ignoreRecommendations': true,
   'git.enabled': false,
+  'remote.autoForwardPorts': false, // the runtime's loopback socket is not a web app to forward
   'git.openRepositoryInParentFolders': 'never',
   'chat.commandCenter.enabled': false,
   'window.commandCenter': false,

@@ -14,7 +14,7 @@ const UI_TIMEOUT = 60_000;
 interface DomElement {
   textContent: string | null;
   innerText: string;
-  style: { top: string };
+  style: { top: string; display: string };
   getAttribute(name: string): string | null;
   closest(selector: string): DomElement | null;
   querySelector(selector: string): DomElement | null;
@@ -151,6 +151,22 @@ export class Workbench {
     } else {
       await row.click();
     }
+    // Done when the palette closed — or was replaced by the command's own quick pick (no `>` prefix).
+    await this.page.waitForFunction(() => {
+      const doc = (globalThis as unknown as DomGlobals).document;
+      const widget = doc.querySelector('.quick-input-widget');
+      const input = doc.querySelector('.quick-input-widget input.input') as unknown as { value: string } | null;
+      return !widget || widget.style.display === 'none' || !input || !input.value.startsWith('>');
+    });
+  }
+
+  /** Picks an entry by its label in an already open quick pick (e.g. after "Debug: Select and Start Debugging"). */
+  async pickQuickInput(label: string): Promise<void> {
+    const row = this.quickInput.locator('.monaco-list-row', {
+      has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }),
+    });
+    await row.first().waitFor({ state: 'visible' });
+    await row.first().click();
     await this.quickInput.waitFor({ state: 'hidden' });
   }
 
@@ -297,6 +313,33 @@ export class Workbench {
     if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
     await pane.locator('.pane-body').waitFor({ state: 'visible' });
     return pane;
+  }
+
+  /** Collapses a view pane (if expanded) to make room for others. */
+  async collapseView(title: string): Promise<void> {
+    const header = this.view(title).locator('.pane-header');
+    await header.waitFor({ state: 'visible' });
+    if ((await header.getAttribute('aria-expanded')) === 'true') await header.click();
+    await this.view(title).locator('.pane-header[aria-expanded="false"]').waitFor({ state: 'visible' });
+  }
+
+  /** Drags the side bar's edge to make it `by` pixels wider (long task descriptions stay readable). */
+  async widenSideBar(by: number): Promise<void> {
+    const box = await this.page.locator('#workbench\\.parts\\.sidebar').boundingBox();
+    if (!box) throw new Error('side bar is not visible');
+    const x = box.x + box.width;
+    const y = box.y + box.height / 2;
+    await this.page.mouse.move(x - 1, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(x + by, y, { steps: 5 });
+    await this.page.mouse.up();
+    await this.page.waitForFunction(
+      (want) => {
+        const el = (globalThis as unknown as DomGlobals).document.querySelector('#workbench\\.parts\\.sidebar') as unknown as { offsetWidth: number } | null;
+        return el !== null && el.offsetWidth >= want;
+      },
+      box.width + by - 20,
+    );
   }
 
   /** Rendered rows of a tree view: label + description text, depth (aria-level) and aria-label. */

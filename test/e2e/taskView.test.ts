@@ -1,0 +1,84 @@
+// Scenario 2 of issue 5 in a real VS Code: F5 on a stopOnEntry Loopscope configuration for
+// examples/worker_pool.py holds the loop before its first tick, the Async Tasks view lists the program's tasks,
+// Step Tick runs exactly the next tick (status bar tick advances, the workers appear), Continue ends the session.
+import { strict as assert } from 'node:assert';
+import { useVsCode } from './harness/session';
+
+const FILE = 'worker_pool.py';
+const TICK = /Loopscope: tick ([\d,]+) · /;
+
+function tickOf(statusText: string): number {
+  const m = TICK.exec(statusText);
+  if (!m) throw new Error(`no tick in status bar text "${statusText}"`);
+  return Number(m[1].replace(/,/g, ''));
+}
+
+describe('e2e: Loopscope session on the worker pool', () => {
+  const vscode = useVsCode({
+    examples: [FILE],
+    launch: [
+      {
+        type: 'loopscope',
+        request: 'launch',
+        name: 'Loopscope: worker pool',
+        program: '${workspaceFolder}/worker_pool.py',
+        stopOnEntry: true,
+      },
+    ],
+    settings: { 'debug.openDebug': 'openOnSessionStart' },
+  });
+
+  it('shows tasks in Async Tasks, steps one tick, and ends on Continue', async () => {
+    const { wb } = vscode();
+    await wb.openFile(FILE);
+    await wb.step('start-debugging', async () => {
+      await wb.page.keyboard.press('F5');
+      await wb.debugToolbar().waitFor({ state: 'visible' });
+    });
+
+    // Held before the first tick: the status bar says paused, and the view shows the main task.
+    const status = wb.statusBarItem(TICK);
+    await status.waitFor({ state: 'visible' });
+    // Give the Async Tasks view the room a user would.
+    for (const other of ['Variables', 'Watch', 'Breakpoints']) await wb.collapseView(other);
+    await wb.widenSideBar(160);
+    const pane = await wb.expandView('Async Tasks');
+    await pane.locator('.monaco-list-row', { hasText: /Event loop 1/ }).first().waitFor({ state: 'visible' });
+    await pane.locator('.monaco-list-row', { hasText: /Task-1/ }).first().waitFor({ state: 'visible' });
+    await wb.page.locator('#workbench\\.parts\\.statusbar .statusbar-item .codicon-debug-pause').first().waitFor({ state: 'visible' });
+    const before = tickOf((await status.innerText()).trim());
+    await wb.screenshot('held-on-entry');
+    const entryRows = await wb.treeRows('Async Tasks');
+    assert.ok(!entryRows.some((r) => /worker-1/.test(r.text)), `workers exist before the first tick: ${JSON.stringify(entryRows)}`);
+
+    // One tick: main() runs its first step and creates the workers and the producer.
+    await wb.clickViewAction('Async Tasks', 'Step Tick');
+    await wb.page
+      .locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: new RegExp(`Loopscope: tick (?!${before.toLocaleString('en-US')} )[\\d,]+ · `) })
+      .first()
+      .waitFor({ state: 'visible' });
+    const after = tickOf((await status.innerText()).trim());
+    assert.equal(after, before + 1, `Step Tick should run exactly one tick (was ${before}, now ${after})`);
+    for (const name of ['worker-1', 'worker-2', 'worker-3']) {
+      await pane.locator('.monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible' });
+    }
+    await wb.screenshot('after-step-tick');
+
+    // Two more ticks: the workers run their first step and block on the empty queue — the view says so.
+    for (let expected = after + 1; expected <= after + 2; expected++) {
+      await wb.clickViewAction('Async Tasks', 'Step Tick');
+      await wb.statusBarItem(new RegExp(`Loopscope: tick ${expected.toLocaleString('en-US')} · `)).waitFor({ state: 'visible' });
+    }
+    await pane.locator('.monaco-list-row', { hasText: /worker-\d.*Queue\.get/ }).first().waitFor({ state: 'visible' });
+    await wb.screenshot('workers-waiting');
+
+    // Continue: the program runs to completion and the session ends.
+    await wb.clickViewAction('Async Tasks', 'Continue');
+    await wb.debugToolbar().waitFor({ state: 'hidden' });
+    await status.waitFor({ state: 'hidden' });
+    await wb.screenshot('session-ended');
+    await wb.runCommand('View: Toggle Debug Console');
+    await wb.page.locator('.repl .monaco-list-row', { hasText: 'processed 12 jobs, total 156' }).first().waitFor({ state: 'visible' });
+    await wb.screenshot('program-output');
+  });
+});
