@@ -11,6 +11,7 @@ import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { LineSplitter, decodeMessage, type WireEvent } from '../../extension/protocol/wire';
 import { TaskModel } from '../../extension/model/taskModel';
+import { DebugTarget } from '../../extension/adapter/target';
 import { ADAPTER_JS, ROOT, buildBundles } from '../../test/dap/build';
 
 const INGEST_TARGET = 500_000;
@@ -157,6 +158,31 @@ async function benchPause(samples: number): Promise<Record<string, unknown>> {
   };
 }
 
+/** The same measurement one layer down (DebugTarget, no DAP): what the runtime alone costs. */
+async function benchPauseWire(samples: number): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'loopscope-bench-'));
+  const program = path.join(dir, 'busy.py');
+  writeFileSync(program, BUSY_PROGRAM);
+  const t = await DebugTarget.launch({ program, cwd: dir, stdio: 'pipe' });
+  const latencies: number[] = [];
+  try {
+    await t.onEvents.wait(() => t.model.status().tasksLive === 21);
+    for (let i = 0; i < samples; i++) {
+      const paused = t.onEvents.wait((evs) => evs.some((e) => e.kind === 'paused'));
+      const t0 = performance.now();
+      await t.request('pause', {});
+      await paused;
+      latencies.push(performance.now() - t0);
+      await t.request('continue', {});
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } finally {
+    await t.terminate();
+  }
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return { samples: latencies.length, medianMs: round(median(latencies)), p90Ms: round(sorted[Math.floor(0.9 * sorted.length)] ?? NaN) };
+}
+
 async function main(): Promise<void> {
   const ingest = benchIngest();
   console.log('ingest', ingest);
@@ -167,6 +193,18 @@ async function main(): Promise<void> {
     pause = { error: (err as Error).message };
   }
   console.log('pause', pause);
+  let wire: Record<string, unknown>;
+  try {
+    wire = await benchPauseWire(Number(process.env.PAUSE_SAMPLES ?? 30));
+  } catch (err) {
+    wire = { error: (err as Error).message };
+  }
+  console.log('pause at the wire level', wire);
+  if (typeof pause.medianMs === 'number' && typeof wire.medianMs === 'number') {
+    pause.wireLevelMedianMs = wire.medianMs;
+    pause.adapterShareMs = round(pause.medianMs - wire.medianMs);
+    pause.dapVsWire = round(pause.medianMs / wire.medianMs);
+  }
   const out = {
     bench: 'adapter',
     date: new Date().toISOString(),
@@ -174,6 +212,7 @@ async function main(): Promise<void> {
     platform: `${process.platform} ${os.arch()} · ${os.cpus().length} cpus`,
     ingest,
     pauseToStopped: pause,
+    pauseToPausedEventWireLevel: wire,
   };
   mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(path.join(ROOT, 'bench', 'results', 'adapter.json'), `${JSON.stringify(out, null, 2)}\n`);
