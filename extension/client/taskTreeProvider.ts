@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { TaskTreeModel, type NodeId, type TreeItemData } from '../views/taskTree';
 import type { TaskFilter } from '../views/taskFilter';
-import { formatCount, taskTooltip, type ChainState } from '../views/format';
+import { formatCount, loopTooltip, taskTooltip, type ChainState } from '../views/format';
 import { isFinished, TaskMirror } from '../views/taskMirror';
 import { Throttle } from '../views/throttle';
 import type { LoopscopeSession, LoopscopeSessions } from './sessions';
@@ -167,6 +167,10 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<NodeId>, vscode
 
   async resolveTreeItem(item: vscode.TreeItem, id: NodeId, token: vscode.CancellationToken): Promise<vscode.TreeItem> {
     const data = this.model.getItem(id, Date.now());
+    if (data?.kind === 'loop') {
+      item.tooltip = new vscode.MarkdownString(loopTooltip(this.model.currentMirror.loops.get(data.loopId!), data.loopId!));
+      return item;
+    }
     const task = data?.taskId !== undefined ? this.model.currentMirror.tasks.get(data.taskId) : undefined;
     if (!task) return item;
     let chain: ChainState;

@@ -92,6 +92,18 @@ export function loopIcon(loop: LoopRecord | undefined): IconSpec {
   return loop.paused ? { id: 'debug-pause', color: 'debugIcon.pauseForeground' } : { id: 'sync' };
 }
 
+/** Loop rows refresh only on pause/resume/close, so the live counters are shown on hover instead. */
+export function loopTooltip(loop: LoopRecord | undefined, loopId: number): string {
+  if (!loop) return `Event loop ${loopId} (no details received yet)`;
+  const lines = [
+    `**Event loop ${loopId}** on thread **${escapeMarkdown(loop.thread.name)}** · \`${loop.cls}\``,
+    '',
+    `${loop.closed ? 'closed' : loop.paused ? 'paused' : 'running'} · tick ${formatCount(loop.tick)} · ${formatCount(loop.ready)} ready · ${plural(loop.timers, 'timer')}`,
+  ];
+  if (!loop.tickControl) lines.push('', '_Tick stepping is not available on this loop class; tasks are shown read-only._');
+  return lines.join('\n');
+}
+
 export function futureDescription(fut: FutureRecord): string {
   return fut.site ? siteText(fut.site) : 'future';
 }

@@ -3,10 +3,10 @@
 
 import { strict as assert } from 'node:assert';
 import { FilterSyntaxError, parseTaskFilter } from '../../extension/views/taskFilter';
-import { awaitChainText, suspensionLocation, taskTooltip } from '../../extension/views/format';
+import { awaitChainText, loopTooltip, suspensionLocation, taskTooltip } from '../../extension/views/format';
 import { type Scheduler, Throttle } from '../../extension/views/throttle';
 import type { Frame } from '../../extension/protocol/customDap';
-import { task } from './viewsFixtures';
+import { loop, task } from './viewsFixtures';
 
 const frames: Frame[] = [
   { id: 1, name: 'get', file: '/usr/lib/python3.11/asyncio/queues.py', line: 158, kind: 'coroutine', internal: true },
@@ -68,6 +68,12 @@ describe('views: tooltip and navigation', () => {
     const withSite = { ...t, waitingOn: { kind: 'sleep' as const, label: 'sleep 1 s', site: { file: '/proj/x.py', line: 3 } } };
     assert.deepEqual(suspensionLocation(withSite, []), { file: '/proj/x.py', line: 3 });
     assert.deepEqual(suspensionLocation(t, undefined), { file: '/proj/pool.py', line: 35 });
+  });
+
+  it('puts live loop counters in the loop tooltip and warns when ticks cannot be stepped', () => {
+    const md = loopTooltip(loop(1, { tick: 12345, ready: 3, timers: 1, paused: true }), 1);
+    assert.match(md, /paused · tick 12,345 · 3 ready · 1 timer$/);
+    assert.match(loopTooltip(loop(2, { tickControl: false, cls: 'uvloop.Loop' }), 2), /Tick stepping is not available/);
   });
 
   it('copies the await chain as plain text', () => {

@@ -45,7 +45,6 @@ const functions: Record<string, FunctionFacts> = {
   'subprocess.getstatusoutput': { result: 'value', blocking: { replacement: 'await asyncio.create_subprocess_shell(...)' } },
   'os.system': { result: 'value', blocking: { replacement: 'await asyncio.create_subprocess_shell(...)' } },
   'builtins.input': { result: 'value', blocking: { replacement: 'await asyncio.to_thread(input, ...)' } },
-  'socket.create_connection': { result: 'value', blocking: { replacement: 'await asyncio.open_connection(...)' } },
 };
 
 const lockLike = (extra: string[] = []): ClassFacts => ({
