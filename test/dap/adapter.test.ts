@@ -5,7 +5,7 @@
 
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -346,6 +346,40 @@ asyncio.run(main())
       await s.dc.disconnectRequest({ terminateDebuggee: false });
       // Detaching releases the loop: the program keeps running.
       assert.equal(proc.exitCode, null);
+    });
+
+    it('reads the token from a 0600 tokenFile, refuses a group-readable one, and reports a vanished process', async () => {
+      const token = '12'.repeat(32);
+      const program = script('serve3.py', 'import asyncio\nasyncio.run(asyncio.sleep(3600))\n');
+      proc = spawn(PYTHON, ['-m', 'loopscope', '--listen', '127.0.0.1:0', program], {
+        env: { ...process.env, PYTHONPATH: path.join(ROOT, 'runtime'), LOOPSCOPE_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const port = await new Promise<number>((resolve) => {
+        let err = '';
+        proc?.stderr?.on('data', (b: Buffer) => {
+          err += b.toString();
+          const m = /127\.0\.0\.1:(\d+)/.exec(err);
+          if (m) resolve(Number(m[1]));
+        });
+      });
+      const loose = path.join(tmp, 'token-loose');
+      writeFileSync(loose, token, { mode: 0o644 });
+      chmodSync(loose, 0o644);
+      s = await Session.start();
+      await s.dc.initializeRequest({ adapterID: 'loopscope', pathFormat: 'path' });
+      await s.dc.configurationDoneRequest();
+      await assert.rejects(s.dc.attachRequest({ port, tokenFile: loose } as DebugProtocol.AttachRequestArguments), /readable by other users.*chmod 600/);
+      await s.close();
+
+      const strict = path.join(tmp, 'token-strict');
+      writeFileSync(strict, `${token}\n`, { mode: 0o600 });
+      s = await Session.start();
+      await s.dc.initializeRequest({ adapterID: 'loopscope', pathFormat: 'path' });
+      await Promise.all([s.dc.configurationDoneRequest(), s.dc.attachRequest({ port, tokenFile: strict } as DebugProtocol.AttachRequestArguments)]);
+      await s.next('loopscope/update');
+      proc.kill('SIGKILL');
+      await s.next('terminated');
+      assert.match(s.output('important'), /closed the connection without exiting/);
     });
 
     it('rejects a wrong token with a message naming the token', async () => {
