@@ -26,7 +26,7 @@ export function toDiagnostic(d: DiagnosticData): vscode.Diagnostic {
 }
 
 export class FindingsDiagnostics implements vscode.Disposable {
-  private readonly collection = vscode.languages.createDiagnosticCollection('loopscope-runtime');
+  private readonly collection = vscode.languages.createDiagnosticCollection(RUNTIME_SOURCE);
   /** Findings of the latest session, by id (updates upsert; a new session starts empty). */
   private findings = new Map<number, { finding: FindingRecord; session: LoopscopeSession }>();
   private readonly disposables: vscode.Disposable[] = [];
