@@ -52,6 +52,12 @@ export class TaskModel {
   eventsIngested = 0;
   traceTruncated = false;
   lastPause: PauseInfo | null = null;
+  /** Latest event time seen (ms since the runtime started). */
+  lastTs = 0;
+  /** Whether `task.step` / `tick` events are being kept (the trace has step slices). */
+  get recordingTrace(): boolean {
+    return this.recordTrace;
+  }
   /** Ticks per loop, summed from `loop.ticks` counts. */
   private readonly tickCounts = new Map<number, number>();
   private runtimeStats: { tasksLive: number; tasksTotal: number } | null = null;
@@ -98,6 +104,7 @@ export class TaskModel {
 
   apply(ev: WireEvent): void {
     this.eventsIngested++;
+    if (ev.ts > this.lastTs) this.lastTs = ev.ts;
     // Unknown kinds carry a `kind` string no case matches, so they fall through to `default`.
     const e = ev as KnownEvent;
     switch (e.kind) {

@@ -47,6 +47,26 @@ export function buildTrace(model: TaskModel): TraceFile {
     ev.push({ name: 'thread_sort_index', ph: 'M', ts: 0, pid, tid: task, args: { sort_index: task } });
   };
 
+  // Every task gets a lifetime slice (created → done, or → the last event for pending tasks), so
+  // the trace is useful even when per-step events were not recorded; step slices nest inside it.
+  const span = new Map<number, [number, number]>();
+  for (const st of model.traceSteps) {
+    const cur = span.get(st.task);
+    if (!cur) span.set(st.task, [st.ts, st.ts + st.dur]);
+    else span.set(st.task, [Math.min(cur[0], st.ts), Math.max(cur[1], st.ts + st.dur)]);
+  }
+  for (const t of model.tasks.values()) {
+    nameTrack(t.id);
+    const steps = span.get(t.id);
+    // Clocks of creation, steps and completion differ by microseconds; keep steps strictly nested.
+    const start = Math.min(t.createdTs, steps ? steps[0] : Infinity);
+    const end = Math.max(t.doneAt ?? model.lastTs, steps ? steps[1] : -Infinity, start);
+    ev.push({
+      name: `${t.name} · ${t.state}`, cat: 'task.lifetime', ph: 'X', ts: us(start), dur: Math.max(us(end - start), 0.001),
+      pid, tid: t.id, args: { task: t.id, coro: t.coro, state: t.state, steps: t.steps, busyMs: t.busyMs, parent: t.parentId, createdAt: t.createdAt },
+    });
+  }
+
   // Steps arrive in time order per loop; flows need each waker's most recent step before the wake.
   const steps = [...model.traceSteps].sort((a, b) => a.ts - b.ts);
   const lastStep = new Map<number, { ts: number; dur: number }>();
@@ -83,6 +103,7 @@ export function buildTrace(model: TaskModel): TraceFile {
       python: model.hello?.python ?? null,
       startEpochMs: model.hello?.startEpochMs ?? null,
       truncated: model.traceTruncated,
+      ...(model.recordingTrace ? {} : { note: 'per-step slices were not recorded: launch with "trace": true (the CLI: --trace)' }),
       steps: model.traceSteps.length,
       ticks: model.traceTicks.length,
     },

@@ -162,9 +162,12 @@ describe('loopscope CLI', function () {
       assert.ok(Number.isInteger(e.pid) && Number.isInteger(e.tid));
       if (e.ph === 'X') assert.ok(typeof e.dur === 'number' && e.dur > 0);
     }
-    const slices = trace.traceEvents.filter((e) => e.ph === 'X');
-    const tracks = new Set(slices.map((e) => e.tid));
+    const slices = trace.traceEvents.filter((e) => e.ph === 'X' && e.cat === 'task.step');
+    const tracks = new Set(trace.traceEvents.filter((e) => e.ph === 'X').map((e) => e.tid));
     assert.equal(tracks.size, report.taskCount, 'one track per task');
+    const stepsPerTask = new Map<unknown, number>();
+    for (const e of slices) stepsPerTask.set(e.tid, (stepsPerTask.get(e.tid) ?? 0) + 1);
+    for (const t of report.tasks) assert.equal(stepsPerTask.get(t.id) ?? 0, t.steps, `a slice per step of ${t.name}`);
     const named = trace.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => e.tid);
     for (const t of tracks) assert.ok(named.includes(t), `track ${String(t)} has no name`);
     assert.ok(trace.traceEvents.some((e) => e.ph === 'i' && String(e.name).startsWith('tick ')));

@@ -160,9 +160,16 @@ describe('TaskModel', () => {
       { kind: 'task.step', ts: 2.1, task: 2, tick: 2, durationMs: 0.3, wokenBy: { task: 1, label: 'Task t1' }, waitingOn: null },
     ]);
     const tr = buildTrace(m);
-    const slices = tr.traceEvents.filter((e) => e.ph === 'X');
+    const slices = tr.traceEvents.filter((e) => e.ph === 'X' && e.cat === 'task.step');
     assert.deepEqual(slices.map((e) => e.tid), [1, 2]);
     assert.equal(slices[1].ts, 2100);
+    // Each task also has a lifetime slice on its track that encloses its steps.
+    const life = tr.traceEvents.filter((e) => e.ph === 'X' && e.cat === 'task.lifetime');
+    assert.equal(life.length, 2);
+    for (const st of slices) {
+      const l = life.find((x) => x.tid === st.tid);
+      assert.ok(l && l.ts <= st.ts && l.ts + (l.dur ?? 0) >= st.ts + (st.dur ?? 0), 'step nested in lifetime');
+    }
     assert.equal(tr.traceEvents.filter((e) => e.ph === 'i' && e.cat === 'tick').length, 2);
     const s = tr.traceEvents.find((e) => e.ph === 's');
     const f = tr.traceEvents.find((e) => e.ph === 'f');
