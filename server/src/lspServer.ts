@@ -1,7 +1,6 @@
 // Wires the analysis to LSP: document sync (incremental), pushed diagnostics, quick fixes and
 // "fix all" code actions, `loopscope.rules.<code>.severity` configuration, workspace indexing and
 // re-checking importers. Handlers only translate between LSP shapes and the Analyzer.
-import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   CodeAction,

@@ -205,13 +205,13 @@ describe('server behaviour (real server over LSP stdio)', function () {
     it('keeps a reference to a dangling task as the asyncio docs advise', async () => {
       const out = await fixOnce('task.py', 'import asyncio\n\nasync def job():\n    pass\n\nasync def main():\n    asyncio.create_task(job())\n    await asyncio.sleep(0)\n', /Keep a reference/);
       assert.match(out, /^_background_tasks = set\(\)$/m);
-      assert.match(out, /^    task = asyncio\.create_task\(job\(\)\)\n    _background_tasks\.add\(task\)\n    task\.add_done_callback\(_background_tasks\.discard\)$/m);
+      assert.match(out, /^ {4}task = asyncio\.create_task\(job\(\)\)\n {4}_background_tasks\.add\(task\)\n {4}task\.add_done_callback\(_background_tasks\.discard\)$/m);
       assert.equal((out.match(/import asyncio/g) ?? []).length, 1);
     });
 
     it('keeps a reference for a task stored in an unused local', async () => {
       const out = await fixOnce('task2.py', 'import asyncio\n\nasync def job():\n    pass\n\nasync def main():\n    t = asyncio.create_task(job())\n', /Keep a reference/);
-      assert.match(out, /    t = asyncio\.create_task\(job\(\)\)\n    _background_tasks\.add\(t\)\n    t\.add_done_callback\(_background_tasks\.discard\)/);
+      assert.match(out, / {4}t = asyncio\.create_task\(job\(\)\)\n {4}_background_tasks\.add\(t\)\n {4}t\.add_done_callback\(_background_tasks\.discard\)/);
     });
 
     it('replaces time.sleep with await asyncio.sleep and imports asyncio', async () => {
@@ -221,7 +221,7 @@ describe('server behaviour (real server over LSP stdio)', function () {
 
     it('silences one line with a noqa comment', async () => {
       const out = await fixOnce('noqa.py', 'async def f():\n    pass\n\ndef main():\n    f()\n', /Ignore `never-awaited`/);
-      assert.match(out, /    f\(\)  # noqa: never-awaited/);
+      assert.match(out, / {4}f\(\) {2}# noqa: never-awaited/);
     });
 
     it('fixes everything in a file with source.fixAll.loopscope', async () => {
@@ -256,7 +256,7 @@ describe('server behaviour (real server over LSP stdio)', function () {
       assert.deepEqual(after, [], client.text(file));
       compiles(client.text(file));
       const out = client.text(file);
-      assert.match(out, /    await f\(\)\n    if await f\(\):/);
+      assert.match(out, / {4}await f\(\)\n {4}if await f\(\):/);
       assert.match(out, /^asyncio\.run\(main\(\)\)$/m);
     });
   });

@@ -63,7 +63,7 @@ describe('incremental parsing (in-process)', function () {
     live.check('/virtual/mod.py');
     const next = rng(7);
     // Edits that change semantics: drop/restore awaits, make defs sync/async, rename, break syntax.
-    const mutations: [RegExp, string][] = [[/await /, ''], [/    (\w+\()/, '    await $1'], [/async def/, 'def'], [/\ndef /, '\nasync def '], [/work/, 'wurk'], [/wurk/, 'work'], [/\)\n/, '\n'], [/: int/, ''], [/import asyncio\n/, '']];
+    const mutations: [RegExp, string][] = [[/await /, ''], [/ {4}(\w+\()/, '    await $1'], [/async def/, 'def'], [/\ndef /, '\nasync def '], [/work/, 'wurk'], [/wurk/, 'work'], [/\)\n/, '\n'], [/: int/, ''], [/import asyncio\n/, '']];
     for (let i = 0; i < 120; i++) {
       const text = live.text('/virtual/mod.py')!;
       const [re, to] = mutations[Math.floor(next() * mutations.length)];

@@ -173,7 +173,7 @@ export class Analyzer {
         return;
       }
     } else {
-      let text = fullText;
+      const text = fullText;
       if (text === undefined) return;
       this.open(filePath, text);
       return;
@@ -281,7 +281,7 @@ export class Analyzer {
   }
 }
 
-const NOQA = /#\s*noqa\b(?::\s*([\w\-]+(?:\s*,\s*[\w\-]+)*))?/i;
+const NOQA = /#\s*noqa\b(?::\s*([\w-]+(?:\s*,\s*[\w-]+)*))?/i;
 
 function applyNoqa(findings: Finding[], src: PySource): Finding[] {
   return findings.filter((f) => {

@@ -2,7 +2,7 @@
 // current text), and merges every fix in a file into one non-overlapping edit set ("fix all").
 import { FileContext } from './infer';
 import { Finding, FixHint } from './rules';
-import { child, namedChildren, PyNode } from './syntax';
+import { child, namedChildren } from './syntax';
 
 export interface TextEdit {
   start: number;

@@ -34,7 +34,6 @@ type Use =
 
 const OK: Use = { k: 'ok' };
 const COROUTINE_ATTRS = new Set(['close', 'send', 'throw', '__await__', 'cr_frame', 'cr_code', 'cr_running', 'cr_await', 'cr_suspended', 'cr_origin', '__name__', '__qualname__', '__class__', '__del__', '__repr__', 'gi_frame', 'gi_code', '__aenter__', '__aexit__', '__enter__', '__exit__']);
-const CONTAINERS = new Set(['list', 'tuple', 'set', 'expression_list', 'list_comprehension', 'set_comprehension', 'pair', 'dictionary', 'dictionary_comprehension']);
 const LOOPS = new Set(['for_statement', 'while_statement']);
 
 /** Per top-level statement findings, valid while the environment key is unchanged. */

@@ -62,7 +62,6 @@ export class Scope {
 }
 
 const TARGET_WRAPPERS = new Set(['tuple', 'list', 'pattern_list', 'tuple_pattern', 'list_pattern', 'parenthesized_expression', 'list_splat_pattern', 'list_splat']);
-const NESTED = new Set(['function_definition', 'class_definition', 'lambda']);
 
 /** Scopes contributed by one top-level statement; cached per (reused) syntax node. */
 interface StatementScopes {
