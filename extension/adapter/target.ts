@@ -5,7 +5,6 @@
 import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import type { WaitTarget } from '../protocol/customDap';
 import type { KnownEvent, RequestArgs, RequestCommand, ResponseBodies, WelcomeOptions, WireEvent } from '../protocol/wire';
 import { Emitter } from '../model/emitter';
 import { TaskModel, type ModelOptions } from '../model/taskModel';
@@ -101,7 +100,7 @@ export class DebugTarget implements RuntimeRequester {
     const cwd = path.resolve(spec.cwd ?? (spec.program ? path.dirname(path.resolve(spec.program)) : process.cwd()));
     checkCwd(cwd);
     const program = spec.program ? resolveProgram(spec.program, cwd, names.program) : undefined;
-    const python = await probePython(spec.python || 'python3', names.python);
+    const python = await probePython(spec.python || (process.platform === 'win32' ? 'python' : 'python3'), names.python);
     this.python = python;
     const runtimeDir = spec.runtimeDir ?? findRuntimeDir();
     const token = newToken();
@@ -301,6 +300,3 @@ function readTokenFile(file: string): string {
   }
   return readFileSync(file, 'utf8').trim();
 }
-
-/** One-line description of what a task waits on (thread names, CLI table). */
-export const waitLabel = (w: WaitTarget | null): string => (w ? w.label : '');

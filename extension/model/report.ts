@@ -143,6 +143,10 @@ function table(rows: string[][]): string[] {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
 }
 
+/** Tasks asyncio creates itself while closing a loop (asyncio.run → shutdown_asyncgens, …). */
+export const isAsyncioHousekeeping = (t: { coro: string; state: ReportTaskState }): boolean =>
+  t.state === 'done' && /^BaseEventLoop\.shutdown_(asyncgens|default_executor)$/.test(t.coro);
+
 const STATE_ORDER: Record<ReportTaskState, number> = { pending: 0, failed: 1, cancelled: 2, done: 3 };
 
 export function formatSummary(report: Report, opts: SummaryOptions = {}): string {
@@ -156,7 +160,10 @@ export function formatSummary(report: Report, opts: SummaryOptions = {}): string
   if (report.error) lines.push(`loopscope: ${report.error}`);
   if (report.droppedEvents > 0) lines.push(`loopscope: ${report.droppedEvents} events were dropped under load (counts stay exact)`);
 
-  const sorted = [...report.tasks].sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || a.id - b.id);
+  // asyncio.run's own shutdown tasks are real tasks (counted, in the report) but noise in a summary.
+  const internal = report.tasks.filter(isAsyncioHousekeeping);
+  const sorted = report.tasks.filter((t) => !isAsyncioHousekeeping(t))
+    .sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || a.id - b.id);
   if (sorted.length > 0) {
     const rows: string[][] = [['ID', 'TASK', 'COROUTINE', 'STATE', 'WAITED ON', 'STEPS', 'BUSY', 'CREATED AT']];
     for (const t of sorted.slice(0, maxTasks)) {
@@ -170,8 +177,9 @@ export function formatSummary(report: Report, opts: SummaryOptions = {}): string
       ]);
     }
     lines.push('', ...table(rows).map((l) => `  ${l}`));
-    const hidden = report.taskCount - Math.min(sorted.length, maxTasks);
+    const hidden = report.taskCount - internal.length - Math.min(sorted.length, maxTasks);
     if (hidden > 0) lines.push(`  … ${hidden} more task(s)${report.tasksOmitted > 0 ? ' (finished tasks beyond the retention limit are counted, not listed)' : ''}`);
+    if (internal.length > 0) lines.push(`  (+ ${internal.length} asyncio housekeeping task(s) from loop shutdown, listed in the report)`);
   }
   if (report.findings.length > 0) {
     lines.push('', `findings (${report.findingCount}):`);
