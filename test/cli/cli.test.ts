@@ -110,6 +110,10 @@ describe('loopscope CLI', function () {
     assert.match(gated.run.stderr, /--fail-on/);
     const other = await runWithReport('blocking_sleep.py', ['--fail-on', 'never-awaited']);
     assert.equal(other.run.code, 0);
+    // A threshold above the 300 ms sleep: the same program has nothing to report.
+    const lenient = await runWithReport('blocking_sleep.py', ['--blocking-threshold-ms', '1000', '--fail-on', 'blocking-call']);
+    assert.equal(lenient.report.findings.filter((x) => x.kind === 'blocking-call').length, 0);
+    assert.equal(lenient.run.code, 0);
   });
 
   it('forgotten_await.py: never-awaited finding at the marked line', async () => {
