@@ -118,6 +118,15 @@ describe('debug adapter (DAP)', function () {
       }
       assert.ok(descriptions.every((d) => /^tick \d+/.test(d)), descriptions.join(' / '));
       assert.ok(descriptions.some((d) => /ran/.test(d)), descriptions.join(' / '));
+
+      // stepOut on a task thread runs until that task takes its next step, and focuses it.
+      const task = (await s.dc.threadsRequest()).body.threads.find((t) => / · fetch\(\) · /.test(t.name));
+      assert.ok(task, 'a fetch() task thread');
+      await s.dc.stepOutRequest({ threadId: task.id });
+      const out = await s.stopped();
+      assert.equal(out.body.reason, 'step');
+      assert.equal(out.body.threadId, task.id);
+      assert.match(out.body.description ?? '', /stepped/);
     });
 
     it('pauses a running program at a tick boundary and continues', async () => {
