@@ -132,10 +132,10 @@ export function startServer(connection: Connection, wasmDir: string | undefined)
     void connection.sendDiagnostics({ uri, version, diagnostics });
   };
 
-  const recheckDependents = (p: string) => {
+  const recheckDependents = (p: string, extra: string[] = []) => {
     if (!analyzer) return;
     const open = new Set(analyzer.openPaths());
-    const deps = analyzer.dependentsOf(p).filter((d) => open.has(d) && d !== p);
+    const deps = [...new Set([...analyzer.dependentsOf(p), ...extra])].filter((d) => open.has(d) && d !== p);
     schedule(deps.map(toUri));
   };
 
@@ -250,10 +250,11 @@ export function startServer(connection: Connection, wasmDir: string | undefined)
   connection.onDidCloseTextDocument(async ({ textDocument }) => {
     await ready;
     const p = toPath(textDocument.uri);
+    const before = analyzer!.dependentsOf(p);
     analyzer!.close(p);
     versions.delete(textDocument.uri);
     void connection.sendDiagnostics({ uri: textDocument.uri, diagnostics: [] });
-    recheckDependents(p);
+    recheckDependents(p, before);
   });
 
   connection.onDidChangeWatchedFiles(async ({ changes }) => {
@@ -261,8 +262,10 @@ export function startServer(connection: Connection, wasmDir: string | undefined)
     for (const c of changes) {
       const p = toPath(c.uri);
       if (!p.endsWith('.py')) continue;
+      // Importers are found before the change too: a deleted module has none afterwards.
+      const before = analyzer!.dependentsOf(p);
       analyzer!.fileChangedOnDisk(p, c.type === FileChangeType.Deleted);
-      recheckDependents(p);
+      recheckDependents(p, before);
     }
   });
 

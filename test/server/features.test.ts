@@ -168,6 +168,34 @@ describe('server behaviour (real server over LSP stdio)', function () {
     });
   });
 
+  describe('workspace: files changed on disk', () => {
+    let client: LspClient;
+    const dir = tmpWorkspace({
+      'lib.py': 'def fetch():\n    return 1\n',
+      'app.py': 'from lib import fetch\n\nasync def main():\n    fetch()\n',
+    });
+    before(async () => {
+      client = await LspClient.start({ folder: dir });
+      await client.waitIndexed();
+    });
+    after(async () => {
+      await client.stop();
+    });
+
+    it('re-checks open importers when a closed module changes on disk (didChangeWatchedFiles)', async () => {
+      const app = path.join(dir, 'app.py');
+      assert.deepEqual(await client.open(app), []);
+      fs.writeFileSync(path.join(dir, 'lib.py'), 'async def fetch():\n    return 1\n');
+      const next = client.nextDiagnostics(client.uriOf(app));
+      await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: client.uriOf(path.join(dir, 'lib.py')), type: 2 }] });
+      assert.deepEqual(summary((await next).diagnostics), ['4:5 never-awaited']);
+      fs.rmSync(path.join(dir, 'lib.py'));
+      const gone = client.nextDiagnostics(client.uriOf(app));
+      await client.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: client.uriOf(path.join(dir, 'lib.py')), type: 3 }] });
+      assert.deepEqual((await gone).diagnostics, []);
+    });
+  });
+
   describe('quick fixes', () => {
     let client: LspClient;
     const dir = tmpWorkspace({});
@@ -329,6 +357,15 @@ describe('server behaviour (real server over LSP stdio)', function () {
       assert.deepEqual(await client.open(path.join(dir, 'latin1.py'), 's = "caf\ufffd"\n'), []);
       assert.deepEqual(summary(await client.open(path.join(dir, 'ok.py'))), ['5:5 never-awaited']);
       assert.ok(client.alive);
+    });
+
+    it('analyses a skipped document once edits make it analysable', async () => {
+      const file = path.join(dir, 'shrinks.py');
+      const text = 'async def f():\n    pass\n\ndef g():\n    f()\n' + '#'.repeat(1_100_000) + '\n';
+      const first = await client.open(file, text);
+      assert.equal(first[0].code, 'file-skipped');
+      const after = await client.edit(file, [{ range: { start: { line: 5, character: 0 }, end: { line: 5, character: 1_100_000 } }, newText: '' }]);
+      assert.deepEqual(summary(after), ['5:5 never-awaited']);
     });
 
     it('handles non-ASCII text with UTF-16 positions', async () => {

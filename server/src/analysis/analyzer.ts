@@ -35,6 +35,7 @@ interface OpenDoc {
   scopeCache: ScopeCache;
   ruleCache: RuleCache;
   unanalysable?: Unanalysable;
+  rawText?: string;
   summary?: ModuleSummary;
   ctx?: FileContext;
   findings?: Finding[];
@@ -153,8 +154,10 @@ export class Analyzer {
     this.close(filePath, false);
     const doc: OpenDoc = { summaryCache: new WeakMap(), scopeCache: new WeakMap(), ruleCache: new WeakMap() };
     const bad = unanalysable(text, this.limits.maxFileBytes);
-    if (bad) doc.unanalysable = bad;
-    else doc.source = PySource.create(this.language, text);
+    if (bad) {
+      doc.unanalysable = bad;
+      doc.rawText = text;
+    } else doc.source = PySource.create(this.language, text);
     this.docs.set(filePath, doc);
     this.refreshSummary(filePath, doc);
   }
@@ -165,17 +168,14 @@ export class Analyzer {
       if (fullText !== undefined) this.open(filePath, fullText);
       return;
     }
-    if (doc.source && fullText === undefined) {
-      doc.source.applyChanges(changes);
-      if (unanalysable(doc.source.text, this.limits.maxFileBytes)) {
-        const text = doc.source.text;
-        this.open(filePath, text);
-        return;
-      }
-    } else {
-      const text = fullText;
-      if (text === undefined) return;
-      this.open(filePath, text);
+    if (fullText !== undefined || !doc.source) {
+      // Full replacement, or a document we only hold as plain text (too large / binary) until it becomes analysable.
+      this.open(filePath, fullText ?? applyPlain(doc.rawText ?? '', changes));
+      return;
+    }
+    doc.source.applyChanges(changes);
+    if (unanalysable(doc.source.text, this.limits.maxFileBytes)) {
+      this.open(filePath, doc.source.text);
       return;
     }
     this.refreshSummary(filePath, doc);
@@ -279,6 +279,33 @@ export class Analyzer {
     doc.summary = summarise(doc.source.root, doc.source.text, name, isPackage, doc.summaryCache);
     this.index.set(filePath, doc.summary);
   }
+}
+
+/** Applies edits to a string without parsing it (for documents held as plain text). */
+function applyPlain(text: string, changes: readonly TextChange[]): string {
+  let t = text;
+  for (const c of changes) {
+    let start: number;
+    let end: number;
+    if ('range' in c) {
+      const at = (row: number, column: number) => {
+        let off = 0;
+        for (let r = 0; r < row; r++) {
+          const nl = t.indexOf('\n', off);
+          if (nl === -1) return t.length;
+          off = nl + 1;
+        }
+        return Math.min(off + column, t.length);
+      };
+      start = at(c.range.start.row, c.range.start.column);
+      end = at(c.range.end.row, c.range.end.column);
+    } else {
+      start = c.start;
+      end = c.end;
+    }
+    t = t.slice(0, start) + c.text + t.slice(end);
+  }
+  return t;
 }
 
 const NOQA = /#\s*noqa\b(?::\s*([\w-]+(?:\s*,\s*[\w-]+)*))?/i;
