@@ -105,6 +105,42 @@ describe('debug adapter (DAP)', function () {
       assert.ok(paths.some((p) => p === examplePath('worker_pool.py')));
     });
 
+    it('shows one thread per event loop and steps the loop of the selected thread', async () => {
+      s = await Session.start();
+      const program = script('two_loops.py', [
+        'import asyncio, threading',
+        'async def work(tag):',
+        '    for _ in range(200):',
+        '        await asyncio.sleep(0.01)',
+        'def side():',
+        '    asyncio.run(work("side"))',
+        't = threading.Thread(target=side, name="side-thread")',
+        't.start()',
+        'asyncio.run(work("main"))',
+        't.join()', '',
+      ].join('\n'));
+      await s.launch({ program, stopOnEntry: true });
+      const first = await s.stopped();
+      const second = await s.stopped();
+      assert.equal(first.body.reason, 'entry');
+      assert.equal(second.body.reason, 'entry');
+      assert.notEqual(first.body.threadId, second.body.threadId, 'each loop stops on entry on its own thread');
+      const loops = (await s.dc.threadsRequest()).body.threads.filter((t) => t.name.startsWith('event loop '));
+      assert.equal(loops.length, 2, JSON.stringify(loops));
+      assert.ok(loops.some((t) => / · side-thread · /.test(t.name)));
+      const side = loops.find((t) => / · side-thread · /.test(t.name));
+      assert.ok(side);
+      await s.dc.nextRequest({ threadId: side.id });
+      const st = await s.stopped();
+      assert.equal(st.body.reason, 'step');
+      const snap = await s.custom<SnapshotBody>('loopscope/snapshot');
+      const sideLoop = snap.loops.find((l) => l.thread.name === 'side-thread');
+      const mainLoop = snap.loops.find((l) => l.thread.name === 'MainThread');
+      assert.ok(sideLoop && mainLoop);
+      assert.equal(sideLoop.tick, 1, 'the selected loop ran one tick');
+      assert.equal(mainLoop.tick, 0, 'the other loop stayed before its first tick');
+    });
+
     it('stepIn runs one callback or task step and says what ran', async () => {
       s = await Session.start();
       await s.launch({ program: examplePath('tasks_gather.py'), stopOnEntry: true });
