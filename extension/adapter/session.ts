@@ -194,8 +194,8 @@ export class LoopscopeSession extends LoggingDebugSession {
   protected override async disconnectRequest(response: DebugProtocol.DisconnectResponse, args: DebugProtocol.DisconnectArguments): Promise<void> {
     const t = this.target;
     if (t) {
-      const kill = args?.terminateDebuggee ?? !t.attached;
-      if (kill && !t.attached) await t.terminate();
+      // Launched programs end with the session unless told otherwise; attached ones only on request.
+      if (args?.terminateDebuggee ?? !t.attached) await t.terminate(true);
       else t.detach();
     }
     this.sendResponse(response);

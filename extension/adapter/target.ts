@@ -269,10 +269,13 @@ export class DebugTarget implements RuntimeRequester {
     return this.connection !== null && !this.connection.isClosed;
   }
 
-  /** Ends the program and its whole process tree (launch), or detaches (attach). */
-  async terminate(): Promise<void> {
+  /**
+   * Ends the program and its whole process tree. An attached program is only detached from,
+   * unless `evenIfAttached` (DAP disconnect with terminateDebuggee: true).
+   */
+  async terminate(evenIfAttached = false): Promise<void> {
     this.terminating = true;
-    if (this.attached) {
+    if (this.attached && !evenIfAttached) {
       this.connection?.close();
       return;
     }

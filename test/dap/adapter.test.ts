@@ -226,7 +226,7 @@ describe('debug adapter (DAP)', function () {
       s = await Session.start();
       const program = script('vanish.py', 'import asyncio, os, sys\nasync def main():\n    print(os.getpid(), flush=True)\n    await asyncio.sleep(3600)\nasyncio.run(main())\n');
       await s.launch({ program });
-      await s.next('output', (e) => /^\d+\s*$/m.test(e.body.output));
+      await s.next('output', () => /^\d+\n/.test(s.output('stdout')));
       const pid = Number(/(\d+)/.exec(s.output('stdout'))?.[1]);
       process.kill(pid, 'SIGKILL');
       await s.next('terminated');
@@ -244,7 +244,7 @@ describe('debug adapter (DAP)', function () {
         'asyncio.run(main())', '',
       ].join('\n'));
       await s.launch({ program });
-      await s.next('output', (e) => /child \d+/.test(e.body.output));
+      await s.next('output', () => /child \d+\n/.test(s.output('stdout')));
       const childPid = Number(/child (\d+)/.exec(s.output('stdout'))?.[1]);
       assert.ok(alive(childPid));
       await s.dc.disconnectRequest({ terminateDebuggee: true });
