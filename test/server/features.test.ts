@@ -108,7 +108,8 @@ describe('server behaviour (real server over LSP stdio)', function () {
     let client: LspClient;
     const dir = tmpWorkspace({
       'pkg/__init__.py': 'from .core import fetch as fetch_all\n',
-      'pkg/core.py': 'class Client:\n    async def get(self) -> int:\n        return 1\n\nasync def fetch() -> Client:\n    return Client()\n',
+      'pkg/core.py': 'class Client:\n    async def get(self) -> int:\n        return 1\n\nasync def fetch() -> Client:\n    return Client()\n\nshared = Client()\n',
+      'app.py': 'import pkg\nfrom pkg.core import shared\nfrom pkg.sub import user as u\n\nasync def go():\n    pkg.fetch_all()\n    shared.get()\n    u.use(shared)\n',
       'pkg/sub/__init__.py': '',
       'pkg/sub/user.py': [
         'import pkg.core',
@@ -135,7 +136,7 @@ describe('server behaviour (real server over LSP stdio)', function () {
     before(async () => {
       client = await LspClient.start({ folder: dir });
       const idx = await client.waitIndexed();
-      assert.equal(idx.files, 4);
+      assert.equal(idx.files, 5);
     });
     after(async () => {
       await client.stop();
@@ -144,6 +145,11 @@ describe('server behaviour (real server over LSP stdio)', function () {
     it('resolves absolute, aliased, relative, package re-export and method calls across files', async () => {
       const ds = await client.open(user);
       assert.deepEqual(summary(ds), ['10:5 never-awaited', '11:5 never-awaited', '12:5 never-awaited', '13:5 never-awaited', '14:5 never-awaited', '16:5 never-awaited', '9:5 never-awaited']);
+    });
+
+    it('resolves package attributes, module-level instances and functions of a sibling package', async () => {
+      const ds = await client.open(path.join(dir, 'app.py'));
+      assert.deepEqual(summary(ds), ['6:5 never-awaited', '7:5 never-awaited', '8:5 never-awaited']);
     });
 
     it('re-checks an importer when the imported module changes', async () => {

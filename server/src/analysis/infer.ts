@@ -93,7 +93,16 @@ export class FileContext {
     return undefined;
   }
 
+  private readonly moduleNames = new Map<string, Ty | undefined>();
+
   moduleName(name: string): Ty | undefined {
+    if (this.moduleNames.has(name)) return this.moduleNames.get(name);
+    const r = this.moduleNameUncached(name);
+    this.moduleNames.set(name, r);
+    return r;
+  }
+
+  private moduleNameUncached(name: string): Ty | undefined {
     const t = this.index.member(this.module, name);
     if (t) return t;
     if (this.module.rebound.has(name) || this.module.imports.has(name)) return undefined;

@@ -393,7 +393,8 @@ function checkTaskUse(ctx: FileContext, call: PyNode, push: (f: Finding) => void
       start: call.start,
       end: call.end,
       message: use.name === '_' ? `Task from \`${fnText}()\` is assigned to \`_\`; it can be garbage-collected before it finishes` : `Task from \`${fnText}()\` is kept only in \`${use.name}\`, which is never used; it can be garbage-collected before it finishes`,
-      fixes: use.name === '_' ? [] : [{ kind: 'keep-task', stmt: use.stmt, call, variable: use.name, fresh }],
+      // A container of tasks needs each task kept, which is not a one-line edit: no fix offered.
+      fixes: use.name === '_' || use.container ? [] : [{ kind: 'keep-task', stmt: use.stmt, call, variable: use.name, fresh }],
     });
   }
 }

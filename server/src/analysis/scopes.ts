@@ -110,7 +110,11 @@ function scopesOfStatement(root: PyNode, stmt: PyNode, text: string): StatementS
   };
 
   const visit = (node: PyNode, scope: Scope, loadScopes: Scope[]) => {
-    for (const c of node.children) {
+    for (const c of node.children) visitOne(c, scope, loadScopes);
+  };
+  const visitOne = (c: PyNode, scope: Scope, loadScopes: Scope[]): void => {
+    const node = c.parent ?? c;
+    {
       switch (c.type) {
         case 'function_definition': {
           const name = child(c, 'name');
@@ -164,7 +168,7 @@ function scopesOfStatement(root: PyNode, stmt: PyNode, text: string): StatementS
           if (right) {
             // `a = b = value` nests assignments on the right.
             if (right.type === 'assignment') {
-              visit({ ...c, children: [right] } as PyNode, scope, loadScopes);
+              visitOne(right, scope, loadScopes);
               const inner = finalValue(right);
               if (left) bindTargets(left, scope, 'assign', inner);
             } else {
@@ -259,7 +263,6 @@ function scopesOfStatement(root: PyNode, stmt: PyNode, text: string): StatementS
       }
     }
   };
-  const visitOne = (n: PyNode, scope: Scope, loadScopes: Scope[]) => visit({ ...n, children: [n] } as PyNode, scope, loadScopes);
   const visitExpr = visitOne;
   // Subscripts and attributes inside targets (`a[i], b.x = ...`) read names.
   const visitTargetsLoads = (target: PyNode, scope: Scope, loadScopes: Scope[]) => {
@@ -270,7 +273,7 @@ function scopesOfStatement(root: PyNode, stmt: PyNode, text: string): StatementS
     }
     visitExpr(target, scope, loadScopes);
   };
-  visit({ ...root, children: [stmt] } as PyNode, moduleScope, []);
+  visitOne(stmt, moduleScope, []);
   return { module: moduleScope, nested: [...scopes] };
 }
 

@@ -135,6 +135,11 @@ def gen():
     yield work(24)
 
 
+def runner(loop: asyncio.AbstractEventLoop) -> None:
+    # shape: run_until_complete consumer
+    loop.run_until_complete(work(25))
+
+
 def sync_sleeper() -> None:
     # shape: time.sleep in a sync function
     time.sleep(0.1)

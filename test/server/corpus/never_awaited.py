@@ -5,6 +5,7 @@ import trio
 import aiofiles
 import asyncpg
 import httpx
+import aiohttp
 import redis.asyncio as aioredis
 from asyncio import sleep as nap
 
@@ -15,6 +16,8 @@ async def work(n: int = 0) -> int:
 
 
 class Service:
+    queue: asyncio.Queue
+
     def __init__(self, lock: asyncio.Lock) -> None:
         self.lock = lock
         self.client = httpx.AsyncClient()
@@ -27,6 +30,10 @@ class Service:
         self.refresh()  # expect: never-awaited "self.refresh()"
         # shape: attribute initialised in __init__ (httpx client) dropped
         self.client.get("https://example.org")  # expect: never-awaited "self.client.get(\"https://example.org\")"
+        # shape: class-level annotated attribute
+        self.queue.join()  # expect: never-awaited "self.queue.join()"
+        # shape: attribute set from an annotated parameter
+        self.lock.acquire()  # expect: never-awaited "self.lock.acquire()"
 
 
 def make_service() -> Service:
@@ -89,6 +96,9 @@ async def libraries() -> None:
     # shape: anyio and trio sleeps
     anyio.sleep(1)  # expect: never-awaited "anyio.sleep(1)"
     trio.sleep(1)  # expect: never-awaited "trio.sleep(1)"
+    # shape: aiohttp session request dropped
+    async with aiohttp.ClientSession() as session:
+        session.get("https://example.org")  # expect: never-awaited "session.get(\"https://example.org\")"
     # shape: asyncio subprocess
     proc = await asyncio.create_subprocess_exec("ls")
     proc.wait()  # expect: never-awaited "proc.wait()"

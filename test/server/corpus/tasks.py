@@ -19,3 +19,14 @@ async def shapes() -> None:
     loop.create_task(job())  # expect: dangling-task "loop.create_task(job())"
     # shape: imported create_task discarded
     create_task(job())  # expect: dangling-task "create_task(job())"
+    # shape: tasks collected in a list that is never used
+    pending = [asyncio.create_task(job()) for _ in range(3)]  # expect: dangling-task "asyncio.create_task(job())"
+
+
+async def kept() -> None:
+    # shape: tasks collected in a list and awaited
+    pending = [asyncio.create_task(job()) for _ in range(3)]
+    await asyncio.gather(*pending)
+    # shape: task handed to a TaskGroup-like owner
+    async with asyncio.TaskGroup() as tg:
+        tg.create_task(job())

@@ -24,9 +24,20 @@ const ALIASES: [RegExp, string][] = [
   [/^asyncpg\.(?:connection|pool)\./, 'asyncpg.'],
 ];
 
+const normalised = new Map<string, string>();
 function normalise(qname: string): string {
-  for (const [re, to] of ALIASES) if (re.test(qname)) return qname.replace(re, to);
-  return qname;
+  let n = normalised.get(qname);
+  if (n === undefined) {
+    n = qname;
+    for (const [re, to] of ALIASES) {
+      if (re.test(qname)) {
+        n = qname.replace(re, to);
+        break;
+      }
+    }
+    normalised.set(qname, n);
+  }
+  return n;
 }
 
 export function knownFunction(qname: string): FunctionFacts | undefined {
