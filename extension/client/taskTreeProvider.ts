@@ -75,6 +75,9 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<NodeId>, vscode
     // Countdown rows ride along with the same (≤ 10/s) refresh; a full refresh covers them anyway.
     const extra = [...this.countdownRows].filter((id) => this.model.has(id));
     this.countdownRows.clear();
+    // A refresh that makes VS Code re-render thousands of rows earns the UI a longer pause
+    // (100 ms per 1,000 rows, up to 1 s) before the next one, so 10,000 tasks stay responsive.
+    if (refresh) this.throttle.stretchNext(Math.min(1000, this.model.refreshCost(refresh) / 10));
     if (refresh?.kind === 'all') this.changeEmitter.fire(undefined);
     else if (refresh || extra.length) this.changeEmitter.fire([...new Set([...(refresh?.nodes ?? []), ...extra])]);
     this.updateChrome();

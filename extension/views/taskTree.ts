@@ -36,6 +36,10 @@ export type RefreshRequest = { kind: 'all' } | { kind: 'nodes'; nodes: NodeId[] 
 export interface TaskTreeOptions {
   /** How many finished tasks a loop's Finished group lists (newest first); the rest are summarised. */
   finishedLimit?: number;
+  /** More changed siblings than this refresh their parent instead. */
+  siblingLimit?: number;
+  /** More rows than this refresh the whole tree. */
+  maxNodes?: number;
 }
 
 export const taskNodeId = (id: number): NodeId => `task:${id}`;
@@ -46,6 +50,8 @@ export class TaskTreeModel {
   private mirror: TaskMirror;
   private filter: TaskFilter | null = null;
   private readonly finishedLimit: number;
+  private readonly siblingLimit: number;
+  private readonly maxNodes: number;
 
   private readonly parentOf = new Map<NodeId, NodeId>();
   private readonly childSets = new Map<NodeId, Set<NodeId>>();
@@ -73,6 +79,8 @@ export class TaskTreeModel {
   constructor(mirror: TaskMirror = new TaskMirror(), options: TaskTreeOptions = {}) {
     this.mirror = mirror;
     this.finishedLimit = options.finishedLimit ?? 1000;
+    this.siblingLimit = options.siblingLimit ?? 50;
+    this.maxNodes = options.maxNodes ?? 300;
     this.rebuild();
   }
 
@@ -101,7 +109,12 @@ export class TaskTreeModel {
     for (const fut of change.removedFutures) this.removeFuture(fut);
   }
 
-  /** Nodes to hand to `onDidChangeTreeData` since the last call (ancestors subsume descendants). */
+  /**
+   * Nodes to hand to `onDidChangeTreeData` since the last call. Ancestors subsume descendants;
+   * when many siblings changed at once their parent is refreshed instead (one children fetch
+   * beats thousands of single-row refreshes, which VS Code matches pairwise), and past
+   * `maxNodes` rows the whole tree is refreshed.
+   */
   takeRefresh(): RefreshRequest | null {
     if (this.allDirty) {
       this.allDirty = false;
@@ -109,19 +122,47 @@ export class TaskTreeModel {
       return { kind: 'all' };
     }
     if (this.dirty.size === 0) return null;
-    const nodes: NodeId[] = [];
-    for (const id of this.dirty) {
+    let nodes = this.uncovered(this.dirty);
+    this.dirty.clear();
+    const byParent = new Map<NodeId, NodeId[]>();
+    for (const id of nodes) {
+      const parent = this.parentOf.get(id)!;
+      let list = byParent.get(parent);
+      if (!list) byParent.set(parent, (list = []));
+      list.push(id);
+    }
+    const promoted = new Set<NodeId>();
+    for (const [parent, kids] of byParent) {
+      if (kids.length <= this.siblingLimit) kids.forEach((k) => promoted.add(k));
+      else if (parent === ROOT) return { kind: 'all' };
+      else promoted.add(parent);
+    }
+    nodes = this.uncovered(promoted);
+    if (nodes.length === 0) return null;
+    if (nodes.length > this.maxNodes) return { kind: 'all' };
+    return { kind: 'nodes', nodes: nodes.sort() };
+  }
+
+  /** Rows VS Code will re-render for a refresh: the nodes and their current children (an upper bound). */
+  refreshCost(refresh: RefreshRequest): number {
+    if (refresh.kind === 'all') return this.parentOf.size;
+    return refresh.nodes.reduce((sum, id) => sum + 1 + (this.childSets.get(id)?.size ?? 0), 0);
+  }
+
+  private uncovered(ids: Iterable<NodeId>): NodeId[] {
+    const set = ids instanceof Set ? ids as Set<NodeId> : new Set(ids);
+    const out: NodeId[] = [];
+    for (const id of set) {
       if (!this.parentOf.has(id)) continue;
       let ancestor = this.parentOf.get(id);
       let covered = false;
       while (ancestor !== undefined && ancestor !== ROOT) {
-        if (this.dirty.has(ancestor)) { covered = true; break; }
+        if (set.has(ancestor)) { covered = true; break; }
         ancestor = this.parentOf.get(ancestor);
       }
-      if (!covered) nodes.push(id);
+      if (!covered) out.push(id);
     }
-    this.dirty.clear();
-    return nodes.length ? { kind: 'nodes', nodes: nodes.sort() } : null;
+    return out;
   }
 
   /**

@@ -16,6 +16,7 @@ export const realScheduler: Scheduler = {
 
 export class Throttle {
   private lastRun = Number.NEGATIVE_INFINITY;
+  private gapMs: number;
   private timer: unknown = undefined;
   private disposed = false;
 
@@ -23,12 +24,22 @@ export class Throttle {
     private readonly intervalMs: number,
     private readonly run: () => void,
     private readonly scheduler: Scheduler = realScheduler,
-  ) {}
+  ) {
+    this.gapMs = intervalMs;
+  }
+
+  /**
+   * Called from inside a run: make the next run wait at least `ms` (never less than the base
+   * interval), so a run that made the UI do a lot of work is not followed by another at once.
+   */
+  stretchNext(ms: number): void {
+    this.gapMs = Math.max(this.intervalMs, ms);
+  }
 
   /** Requests a run; runs now if the last run is at least one interval ago, else once later. */
   trigger(): void {
     if (this.disposed || this.timer !== undefined) return;
-    const wait = this.lastRun + this.intervalMs - this.scheduler.now();
+    const wait = this.lastRun + this.gapMs - this.scheduler.now();
     if (wait <= 0) {
       this.fire();
     } else {
@@ -55,6 +66,7 @@ export class Throttle {
 
   private fire(): void {
     this.lastRun = this.scheduler.now();
+    this.gapMs = this.intervalMs;
     this.run();
   }
 }

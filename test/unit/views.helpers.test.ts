@@ -124,6 +124,22 @@ describe('views: refresh throttle', () => {
     assert.ok(runs[runs.length - 1] >= 950, 'the update at t=950 is rendered');
   });
 
+  it('waits longer after a run that asked for a longer gap, then returns to the base interval', () => {
+    const clock = new FakeClock();
+    const runs: number[] = [];
+    let stretch = 1000;
+    const throttle = new Throttle(100, () => { runs.push(clock.time); throttle.stretchNext(stretch); stretch = 0; }, clock);
+    throttle.trigger();
+    clock.advance(150);
+    throttle.trigger();
+    clock.advance(2000);
+    throttle.trigger();
+    clock.advance(50);
+    throttle.trigger();
+    clock.advance(500);
+    assert.deepEqual(runs, [0, 1000, 2150, 2250]);
+  });
+
   it('flush renders pending work at once; dispose cancels it', () => {
     const clock = new FakeClock();
     let runs = 0;

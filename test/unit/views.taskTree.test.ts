@@ -224,6 +224,26 @@ describe('views: task tree', () => {
     assert.deepEqual(tree.builtParents, []);
   });
 
+  it('refreshes a parent instead of many changed siblings, and everything past a limit', () => {
+    const kids = Array.from({ length: 100 }, (_, i) => task(i + 2, { parentId: 1 }));
+    const { tree, push } = setup({ loops: [loop(1)], tasks: [task(1, { name: 'main' }), ...kids] }, { siblingLimit: 10, maxNodes: 20 });
+    tree.takeRefresh();
+    push({ tasks: kids.slice(0, 5).map((k) => ({ ...k, state: 'ready' as const })) });
+    const five = tree.takeRefresh();
+    assert.deepEqual(five, { kind: 'nodes', nodes: ['task:2', 'task:3', 'task:4', 'task:5', 'task:6'] });
+    assert.equal(tree.refreshCost(five!), 5);
+    push({ tasks: kids.slice(0, 50).map((k) => ({ ...k, state: 'running' as const })) });
+    const many = tree.takeRefresh();
+    assert.deepEqual(many, { kind: 'nodes', nodes: ['task:1'] });
+    assert.equal(tree.refreshCost(many!), 101);
+
+    const roots = Array.from({ length: 30 }, (_, i) => task(200 + i));
+    push({ tasks: roots });
+    tree.takeRefresh();
+    push({ tasks: roots.slice(0, 15).map((r) => ({ ...r, state: 'ready' as const })) });
+    assert.deepEqual(tree.takeRefresh(), { kind: 'nodes', nodes: ['loop:1'] });
+  });
+
   it('filters by name, coroutine or state and lists matches flat', () => {
     const { tree, push } = setup({
       loops: [loop(1)],
