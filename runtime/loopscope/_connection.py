@@ -147,6 +147,7 @@ class Pump:
         self.lock = threading.Lock()
         self.listener: Optional["Listener"] = None
         self.inflight = 0
+        self.pending: Optional[Channel] = None  # an attach handshake in progress
         self.inflight_cond = threading.Condition()
 
     def start(self) -> None:
@@ -340,8 +341,12 @@ class Listener(threading.Thread):
             reason = _wire.version_refusal(msg["protocol"])
             if reason is None and not hmac.compare_digest(str(msg["token"]).encode(), self.token.encode()):
                 reason = "bad token"
-            if reason is None and PUMP.channel is not None:
-                reason = "another debugger is already attached"
+            if reason is None:
+                with PUMP.lock:
+                    if PUMP.channel is not None or PUMP.pending is not None:
+                        reason = "another debugger is already attached"
+                    else:
+                        PUMP.pending = ch
             if reason is not None:
                 ch.send({"type": "refused", "reason": reason})
                 ch.close()
@@ -359,3 +364,7 @@ class Listener(threading.Thread):
             PUMP.attach(ch, welcome.get("options") or {}, resync=True)
         except Exception:
             ch.close()
+        finally:
+            with PUMP.lock:
+                if PUMP.pending is ch:
+                    PUMP.pending = None

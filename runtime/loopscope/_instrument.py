@@ -83,6 +83,7 @@ def install_patches() -> None:
     maybe_task_cb = _maybe_task_cb
     TASKS = _TASK_TYPES
     by_addr = S.by_addr
+    by_addr_get = by_addr.get
     skip = _inspect._skip_cache
     is_skipped = _inspect.is_skipped_file
     getframe = sys._getframe
@@ -90,30 +91,27 @@ def install_patches() -> None:
     control_boundary = _control.at_tick_boundary
 
     def _run(self: Any) -> None:
-        st = getattr(self._loop, _STATE, None)
-        if st is None:
+        try:
+            st = self._loop._loopscope_state
+        except AttributeError:
             return o_run(self)
         cb = self._callback
         info = None
-        task = None
         k = cb_kind.get(type(cb))
         if k is None:
             k = maybe_task_cb(type(cb))
         if k:
-            task = getattr(cb, "__self__", None)
-            if isinstance(task, TASKS):
-                info = by_addr.get(id(task))
-                if info is None:
-                    info = S.register_task(task, st)
+            task = cb.__self__
+            info = by_addr_get(id(task))
+            if info is None and isinstance(task, TASKS):
+                info = S.register_task(task, st)
+            if info is not None:
                 if not info.steps:  # asyncio.create_task(name=…) names it after creation
                     info.name = task.get_name()
                 info.woken = info.wake
                 info.wake = None
-            else:
-                task = None
         st.current = info
         st.current_cb = cb
-        seq = st.step_seq = st.step_seq + 1
         t0 = perf()
         st.step_start = t0
         try:
@@ -124,7 +122,6 @@ def install_patches() -> None:
             st.current = None
             st.current_cb = None
             st.handles_acc += dt
-            st.ready += 1
             if info is not None:
                 info.steps += 1
                 info.busy += dt
@@ -132,11 +129,11 @@ def install_patches() -> None:
                 if task.done():
                     S.task_done(info, task)
                 else:
-                    S.dirty.add(info)
+                    S.dirty.add(info)  # not cached: collect() swaps the set
                 if S.step_events:
                     S.step_log.append((info, st.tick, t0, dt, info.woken))
             if dt > S.threshold:
-                _blocking(st, info, cb, dt, seq)
+                _blocking(st, info, cb, dt, t0)
             if st.mode is not None:
                 control_after(st, info, cb)
 
@@ -149,8 +146,8 @@ def install_patches() -> None:
         if st.mode is not None:
             control_boundary(st, self)
         st.tick += 1
-        st.ready = 0
-        if st.tasks_live > 0 and not self._ready:
+        st.ready = len(self._ready)
+        if st.tasks_live > 0 and not st.ready:
             _stall_candidate(st, self)
         st.handles_acc = 0.0
         t0 = perf()
@@ -219,27 +216,36 @@ def install_patches() -> None:
         return fut
 
     def call_soon(self: Any, callback: Any, *args: Any, context: Any = None) -> Any:
+        # CPython's body (identical in 3.9-3.13) inlined, so the hook costs no extra call.
+        self._check_closed()
+        if self._debug:
+            self._check_thread()
+            self._check_callback(callback, "call_soon")
+        handle = self._call_soon(callback, args, context)
+        if handle._source_traceback:
+            del handle._source_traceback[-1]
         k = cb_kind.get(type(callback))
         if k is None:
             k = maybe_task_cb(type(callback))
         if k:
-            t = getattr(callback, "__self__", None)
-            info = by_addr.get(id(t)) if t is not None else None
+            info = by_addr_get(id(callback.__self__))
             if info is not None:
-                st = getattr(self, _STATE, None)
-                if st is not None:
-                    cur = st.current
-                    if cur is not None:
-                        info.wake = cur
-                    elif st.current_cb is not None:
-                        info.wake = getattr(st.current_cb, "__qualname__", None) or "callback"
-                    if args and cur is not info and info.cancel_by is None:
-                        try:
-                            if args[0].cancelled():
-                                info.cancel_by = _cancel_site(cur, st, getframe(1))
-                        except Exception:
-                            pass
-        return o_call_soon(self, callback, *args, context=context)
+                try:
+                    st = self._loopscope_state
+                except AttributeError:
+                    return handle
+                cur = st.current
+                if cur is not None:
+                    info.wake = cur
+                elif st.current_cb is not None:
+                    info.wake = getattr(st.current_cb, "__qualname__", None) or "callback"
+                if args and cur is not info and info.cancel_by is None:
+                    try:
+                        if args[0].cancelled():
+                            info.cancel_by = _cancel_site(cur, st, getframe(1))
+                    except Exception:
+                        pass
+        return handle
 
     def call_exception_handler(self: Any, context: Dict[str, Any]) -> Any:
         try:
@@ -330,9 +336,9 @@ def _cancel_site(cur: Optional[TaskInfo], st: LoopState, frame: Any) -> Dict[str
     return by
 
 
-def _blocking(st: LoopState, info: Optional[TaskInfo], cb: Any, dt: float, seq: int) -> None:
+def _blocking(st: LoopState, info: Optional[TaskInfo], cb: Any, dt: float, start: float) -> None:
     loc = None
-    if st.sampled_seq == seq and st.sample is not None:
+    if st.sampled_seq == start and st.sample is not None:
         loc = {"file": st.sample[0], "line": st.sample[1]}
     if info is not None:
         what = "Task %s" % info.name
@@ -573,14 +579,13 @@ class _Watchdog(threading.Thread):
                 continue
             start = st.step_start
             if start and now - start >= thr * 0.5:
-                seq = st.step_seq
                 if frames is None:
                     frames = sys._current_frames()
                 f = frames.get(st.thread)
                 loc = _blocking_line(f)
-                if loc is not None and st.step_seq == seq and st.step_start == start:
+                if loc is not None and st.step_start == start:
                     st.sample = loc
-                    st.sampled_seq = seq
+                    st.sampled_seq = start
             if (st.stall_tick == st.tick and st.stall_reported != st.stall_tick and not st.held
                     and st.step_start == 0.0 and now - st.stall_since >= _STALL_DELAY and st.tasks_live > 0):
                 _confirm_stall(st)

@@ -68,7 +68,7 @@ class LoopState:
 
     __slots__ = (
         "id", "ref", "thread", "thread_name", "cls", "tick_control", "tick", "ticks_sent", "ready",
-        "timers", "select_acc", "tick_start", "handles_acc", "current", "current_cb", "step_seq",
+        "timers", "select_acc", "tick_start", "handles_acc", "current", "current_cb",
         "step_start", "sampled_seq", "sample", "mode", "until", "held", "cond", "ran",
         "stall_tick", "stall_since", "stall_reported", "closed", "announced", "tasks_live",
         "dirty_ticks", "pause_reason", "__weakref__",
@@ -92,9 +92,8 @@ class LoopState:
         self.handles_acc = 0.0
         self.current: Optional[TaskInfo] = None
         self.current_cb: Any = None
-        self.step_seq = 0
         self.step_start = 0.0
-        self.sampled_seq = -1
+        self.sampled_seq = -1.0  # step_start of the step the sample belongs to
         self.sample: Optional[Tuple[str, int]] = None
         # Control: mode is None when free-running; see _control.py for the state machine.
         self.mode: Optional[str] = None

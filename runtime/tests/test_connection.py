@@ -199,7 +199,7 @@ class AttachTest(unittest.TestCase):
 
 class RetentionTest(unittest.TestCase):
     def test_finished_tasks_bounded_counts_exact(self) -> None:
-        n = 20000
+        n = 5000
         c = Consumer([str(PROGRAMS / "many_tasks.py"), str(n)], options={"maxFinishedTasks": 50})
         self.addCleanup(c.kill)
         gate = c.task_named("gate", timeout=60)

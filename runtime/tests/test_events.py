@@ -10,6 +10,7 @@ from .helpers import PROGRAMS, Consumer, line_of
 
 WAITS = str(PROGRAMS / "waits.py")
 LIFE = str(PROGRAMS / "lifecycle.py")
+WAITS_TEXT = (PROGRAMS / "waits.py").read_text("utf-8")
 
 
 class LifecycleTest(unittest.TestCase):
@@ -127,7 +128,7 @@ class WaitClassificationTest(unittest.TestCase):
                 self.assertEqual(w["kind"], n)
                 self.assertEqual(st["state"], "ready" if n == "yield" else "waiting")
                 marker = "# @" + n
-                if marker in open(WAITS).read():
+                if marker in WAITS_TEXT:
                     self.assertEqual(w.get("site"), {"file": WAITS, "line": line_of(WAITS, marker)})
 
     def test_details(self) -> None:
