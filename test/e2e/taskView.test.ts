@@ -2,6 +2,7 @@
 // examples/worker_pool.py holds the loop before its first tick, the Async Tasks view lists the program's tasks,
 // Step Tick runs exactly the next tick (status bar tick advances, the workers appear), Continue ends the session.
 import { strict as assert } from 'node:assert';
+import { lineOf } from '../examples/gallery';
 import { useVsCode } from './harness/session';
 
 const FILE = 'worker_pool.py';
@@ -71,6 +72,10 @@ describe('e2e: Loopscope session on the worker pool', () => {
     }
     await pane.locator('.monaco-list-row', { hasText: /worker-\d.*Queue\.get/ }).first().waitFor({ state: 'visible' });
     await wb.screenshot('workers-waiting');
+
+    // Selecting a waiting task opens its file where it is suspended: worker-2 sits in `await queue.get()`.
+    await pane.locator('.monaco-list-row', { hasText: 'worker-2' }).first().click();
+    await wb.statusBarItem(new RegExp(`Ln ${lineOf(FILE, 'await queue.get()')}, Col`)).waitFor({ state: 'visible' });
 
     // Continue: the program runs to completion and the session ends.
     await wb.clickViewAction('Async Tasks', 'Continue');

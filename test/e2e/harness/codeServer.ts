@@ -2,7 +2,7 @@
 // starting code-server on a free loopback port with isolated user-data/extension dirs, and tearing the whole
 // process group down (extension host, adapter, Python debuggee) even when a test fails.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,6 +104,7 @@ export function installExtensionOnce(): { extensionsDir: string; vsix: string } 
     throw new Error(`installing ${vsix} did not produce ${EXTENSION_ID}-* in ${extensionsDir} (found: ${readdirSync(extensionsDir).join(', ')})`);
   }
   installed = { extensionsDir, vsix };
+  process.once('exit', () => rmSync(extensionsDir, { recursive: true, force: true }));
   return installed;
 }
 

@@ -1,7 +1,7 @@
 // Mocha wiring for end-to-end tests: each test gets a fresh workspace, its own code-server and browser, and
 // loses all of them afterwards — with a screenshot, the browser console and code-server's output saved under
 // test-results/e2e/<test>/ when it fails.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { installExtensionOnce, startCodeServer, type CodeServer } from './codeServer';
 import { RESULTS_DIR, Workbench } from './workbench';
@@ -25,12 +25,13 @@ function artifactsName(title: string): string {
 export function useVsCode(opts: VsCodeOptions): () => VsCode {
   let current: VsCode | undefined;
   let server: CodeServer | undefined;
+  let ws: Workspace | undefined;
 
   beforeEach(async function () {
     this.timeout(300_000); // the first test of a run also packages and installs the .vsix
     const title = this.currentTest?.fullTitle() ?? 'e2e';
     const { extensionsDir } = installExtensionOnce();
-    const ws = createWorkspace(opts);
+    ws = createWorkspace(opts);
     server = await startCodeServer(ws.dir, extensionsDir, opts.settings);
     const wb = await Workbench.open(server.url, title);
     current = { ws, server, wb };
@@ -49,8 +50,12 @@ export function useVsCode(opts: VsCodeOptions): () => VsCode {
     } finally {
       await current?.wb.close();
       await server?.stop();
+      // Temp folders go with the test; a failed test's evidence is already under test-results/.
+      if (ws) rmSync(ws.dir, { recursive: true, force: true });
+      if (server) rmSync(server.userDataDir, { recursive: true, force: true });
       current = undefined;
       server = undefined;
+      ws = undefined;
     }
   });
 
