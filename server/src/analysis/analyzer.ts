@@ -76,23 +76,40 @@ export class Analyzer {
    */
   async checkFolder(folders: string | string[]): Promise<{ results: { path: string; text: string; findings: Finding[] }[]; skipped: SkippedFile[] }> {
     const skipped: SkippedFile[] = [];
-    const parsed: { path: string; src: PySource; summary: ModuleSummary }[] = [];
+    // Trees are kept for the check pass while they fit a budget; beyond it files are parsed twice
+    // so memory stays bounded on large trees (the whole standard library, say).
+    const KEEP_CHARS = 8_000_000;
+    let kept = 0;
+    const parsed: { path: string; text: string; src?: PySource; summary: ModuleSummary }[] = [];
     try {
-      for (const folder of typeof folders === 'string' ? [folders] : folders) for await (const r of this.readFolder(folder, skipped)) {
-        const src = PySource.create(this.language, r.text);
-        const { name, isPackage } = moduleNameForPath(r.path);
-        const summary = summarise(src.root, r.text, name, isPackage);
-        this.index.set(r.path, summary);
-        parsed.push({ path: r.path, src, summary });
+      for (const folder of typeof folders === 'string' ? [folders] : folders) {
+        for await (const r of this.readFolder(folder, skipped)) {
+          const src = PySource.create(this.language, r.text);
+          const { name, isPackage } = moduleNameForPath(r.path);
+          const summary = summarise(src.root, r.text, name, isPackage);
+          this.index.set(r.path, summary);
+          if (kept + r.text.length <= KEEP_CHARS) {
+            kept += r.text.length;
+            parsed.push({ path: r.path, text: r.text, src, summary });
+          } else {
+            src.dispose();
+            parsed.push({ path: r.path, text: r.text, summary });
+          }
+        }
       }
-      const results = parsed.map(({ path: p, src, summary }) => ({
-        path: p,
-        text: src.text,
-        findings: applyNoqa(checkFile(new FileContext(src.root, src.text, summary, this.index)), src),
-      }));
+      const results: { path: string; text: string; findings: Finding[] }[] = [];
+      for (const p of parsed) {
+        const src = p.src ?? PySource.create(this.language, p.text);
+        try {
+          results.push({ path: p.path, text: p.text, findings: applyNoqa(checkFile(new FileContext(src.root, src.text, p.summary, this.index)), src) });
+        } finally {
+          src.dispose();
+          p.src = undefined;
+        }
+      }
       return { results, skipped };
     } finally {
-      for (const p of parsed) p.src.dispose();
+      for (const p of parsed) p.src?.dispose();
     }
   }
 

@@ -83,7 +83,7 @@ export function checkFile(ctx: FileContext, cache?: RuleCache, env = ''): Findin
   return out.sort((a, b) => a.start - b.start || a.end - b.end);
 }
 
-const FAILURE_EXPECTATIONS = /(?:^|\.)(?:assertRaises|assertRaisesRegex|assertWarns|assertWarnsRegex|raises|warns|deprecated_call)$/;
+const FAILURE_EXPECTATIONS = /(?:^|\.)(?:assertRaises|assertRaisesRegex|assertWarns|assertWarnsRegex|raises|warns|deprecated_call|check_warnings)$/;
 
 function expectsFailure(ctx: FileContext, withStmt: PyNode): boolean {
   const clause = withStmt.children.find((c) => c.type === 'with_clause');
