@@ -58,6 +58,7 @@ export function startServer(connection: Connection, wasmDir: string | undefined)
   let hasConfigurationCapability = false;
   let hasWatchCapability = false;
   let folders: string[] = [];
+  let initSettings: Settings | undefined;
   const pending = new Set<string>();
   let flushScheduled = false;
 
@@ -140,7 +141,8 @@ export function startServer(connection: Connection, wasmDir: string | undefined)
   };
 
   const readSettings = async () => {
-    let s: Settings | undefined;
+    // Without workspace/configuration, initializationOptions stay in force until a push arrives.
+    let s: Settings | undefined = initSettings;
     if (hasConfigurationCapability) {
       try {
         s = (await connection.workspace.getConfiguration(CONFIG_SECTION)) as Settings | undefined;
@@ -169,8 +171,8 @@ export function startServer(connection: Connection, wasmDir: string | undefined)
     hasWatchCapability = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration;
     folders = (params.workspaceFolders ?? []).map((f) => toPath(f.uri));
     if (!folders.length && params.rootUri) folders = [toPath(params.rootUri)];
-    const init = params.initializationOptions as Settings | undefined;
-    if (init?.rules) applySettings(init);
+    initSettings = params.initializationOptions as Settings | undefined;
+    if (initSettings?.rules) applySettings(initSettings);
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -211,7 +213,10 @@ export function startServer(connection: Connection, wasmDir: string | undefined)
 
   connection.onDidChangeConfiguration(async (change) => {
     if (hasConfigurationCapability) await readSettings();
-    else applySettings((change.settings as Record<string, Settings> | undefined)?.[CONFIG_SECTION]);
+    else {
+      initSettings = (change.settings as Record<string, Settings> | undefined)?.[CONFIG_SECTION];
+      applySettings(initSettings);
+    }
     if (analyzer) schedule(analyzer.openPaths().map(toUri));
   });
 

@@ -327,6 +327,24 @@ describe('server behaviour (real server over LSP stdio)', function () {
     });
   });
 
+  describe('configuration without workspace/configuration', () => {
+    const dir = tmpWorkspace({});
+    it('takes initializationOptions, then settings pushed with didChangeConfiguration', async () => {
+      const client = await LspClient.start({ folder: dir, configuration: false, initializationOptions: { rules: { 'never-awaited': { severity: 'information' } } } });
+      try {
+        await client.waitIndexed();
+        const file = path.join(dir, 'c.py');
+        const ds = await client.open(file, 'async def f():\n    pass\n\ndef g():\n    f()\n');
+        assert.deepEqual(ds.map((d) => d.severity), [3]);
+        const next = client.nextDiagnostics(client.uriOf(file));
+        await client.changeConfiguration({ rules: { 'never-awaited': { severity: 'off' } } });
+        assert.deepEqual((await next).diagnostics, []);
+      } finally {
+        await client.stop();
+      }
+    });
+  });
+
   describe('files it must survive', () => {
     const huge = 'x = 1\n'.repeat(200_000);
     const dir = tmpWorkspace({

@@ -32,6 +32,7 @@ export interface ClientOptions {
   settings?: Record<string, unknown>;
   /** Advertise `workspace/configuration` support (default true). */
   configuration?: boolean;
+  initializationOptions?: unknown;
 }
 
 type Waiter = { uri: string; test: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void };
@@ -80,6 +81,7 @@ export class LspClient {
       processId: process.pid,
       rootUri: folderUri,
       workspaceFolders: folderUri ? [{ uri: folderUri, name: path.basename(opts.folder!) }] : null,
+      initializationOptions: opts.initializationOptions,
       capabilities: {
         workspace: { configuration: opts.configuration !== false, didChangeWatchedFiles: { dynamicRegistration: true } },
         textDocument: { publishDiagnostics: { versionSupport: true }, codeAction: { codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix', 'source.fixAll'] } } } },
