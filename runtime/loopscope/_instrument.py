@@ -131,7 +131,9 @@ def install_patches() -> None:
                 else:
                     S.dirty.add(info)  # not cached: collect() swaps the set
                 if S.step_events:
-                    S.step_log.append((info, st.tick, t0, dt, info.woken))
+                    # What it waits on right after this step (opt-in, so the cost is accepted).
+                    S.log_step((info, st.tick, t0, dt, info.woken,
+                                None if info.done else _inspect.wait_target(task, S)))
             if dt > S.threshold:
                 _blocking(st, info, cb, dt, t0)
             if st.mode is not None:
@@ -161,7 +163,7 @@ def install_patches() -> None:
             st.timers = len(self._scheduled)
             st.dirty_ticks = True
             if S.step_events:
-                S.step_log.append((st, st.tick, st.ready, st.timers, sel if sel > 0 else 0.0))
+                S.log_step((st, st.tick, st.ready, st.timers, sel if sel > 0 else 0.0))
 
     def create_task(self: Any, coro: Any, *args: Any, **kwargs: Any) -> Any:
         st = getattr(self, _STATE, None)
@@ -187,6 +189,8 @@ def install_patches() -> None:
                 info = S.register_task(task, st, coro)
             info.site = _inspect.user_site(getframe(1))
             info.parent = pinfo.id if pinfo is not None else None
+            if info.wake is None and not info.steps:  # its first step was scheduled by its creator
+                info.wake = st.current or (getattr(st.current_cb, "__qualname__", None) if st.current_cb else None)
             if factory is not None and info.steps == 0 and _started(task):
                 # 3.12+ eager task: its first step ran inside the factory call.
                 info.eager = True

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import collections
+import itertools
 import os
 import sys
 import threading
@@ -14,7 +15,7 @@ from typing import Any, Callable, Deque, Dict, List, Optional, Set, Tuple
 from . import _inspect
 from ._wire import DEFAULT_OPTIONS
 
-__all__ = ["Session", "TaskInfo", "LoopState", "SESSION", "perf"]
+__all__ = ["Session", "TaskInfo", "LoopState", "SESSION", "perf", "MAX_PENDING_EVENTS", "MAX_STEP_LOG"]
 
 perf = time.perf_counter
 
@@ -24,6 +25,8 @@ MAX_PENDING_EVENTS = 50_000
 # Bound for task creations/completions awaiting a flush; beyond it they are dropped (counted) but
 # the task counters stay exact.
 MAX_PENDING_TASKS = 200_000
+# Bound for per-step/per-tick records (stepEvents only).
+MAX_STEP_LOG = 100_000
 
 
 class _TaskRef(weakref.ref):
@@ -120,8 +123,8 @@ class Session:
         self.step_events = False
         self.start_perf = perf()
         self.start_epoch_ms = time.time() * 1000.0
-        self.next_task = 0
-        self.next_loop = 0
+        self._task_ids = itertools.count(1)
+        self._loop_ids = itertools.count(1)
         self.next_future = 0
         self.next_finding = 0
         self.tasks_total = 0
@@ -169,15 +172,15 @@ class Session:
 
     # --- registration (loop thread) -----------------------------------------------------------
     def new_loop(self, loop: Any, tick_control: bool = True) -> LoopState:
-        self.next_loop += 1
-        st = LoopState(self.next_loop, loop, tick_control)
+        st = LoopState(next(self._loop_ids), loop, tick_control)
         self.loops[st.id] = st
         return st
 
     def register_task(self, task: Any, st: Optional[LoopState], coro: Any = None) -> TaskInfo:
-        self.next_task += 1
-        self.tasks_total += 1
-        info = TaskInfo(self.next_task, task, st.id if st is not None else 0,
+        tid = next(self._task_ids)  # atomic: loops in several threads register concurrently
+        if tid > self.tasks_total:
+            self.tasks_total = tid
+        info = TaskInfo(tid, task, st.id if st is not None else 0,
                         st.thread if st is not None else threading.get_ident())
         ref = info.ref = _TaskRef(task, self._task_gone)
         ref.info = info
@@ -264,6 +267,12 @@ class Session:
             r = None
         info.result = None if r is None else _inspect.safe_repr(r, 200)
         self.finish(info, "result")
+
+    def log_step(self, rec: Tuple[Any, ...]) -> None:
+        if len(self.step_log) < MAX_STEP_LOG:
+            self.step_log.append(rec)
+        else:
+            self.dropped_since += 1
 
     def add_event(self, ev: Dict[str, Any], urgent: bool = False) -> None:
         if len(self.events) >= MAX_PENDING_EVENTS:
@@ -428,9 +437,7 @@ class Session:
             st, tick, ready, timers, sel = rec
             return {"kind": "tick", "ts": self.ts(), "loop": st.id, "tick": tick, "ready": ready,
                     "timers": timers, "selectMs": round(sel * 1000.0, 3)}
-        info, tick, t0, dt, woken = rec
-        task = info.ref() if info.ref is not None else None
-        waiting = None if task is None or info.done else _inspect.wait_target(task, self)
+        info, tick, t0, dt, woken, waiting = rec
         return {"kind": "task.step", "ts": self.ts(t0), "task": info.id, "tick": tick,
                 "durationMs": round(dt * 1000.0, 4), "wokenBy": self.waker(woken, info),
                 "waitingOn": waiting}

@@ -184,3 +184,33 @@ class EagerTaskTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class StepEventsAndInstallTest(unittest.TestCase):
+    def test_step_events_option(self) -> None:
+        c = Consumer([LIFE], flags=["--step-events"])
+        self.assertEqual(c.finish(), 0)
+        child = c.find("task.created", name="child")[0]
+        steps = c.find("task.step", task=child["task"])
+        self.assertEqual(len(steps), 2)
+        self.assertTrue(all(s["durationMs"] >= 0 for s in steps))
+        self.assertEqual(steps[0]["waitingOn"]["kind"], "yield")
+        self.assertIsNone(steps[1]["waitingOn"])  # finished
+        parent = c.find("task.created", name="parent")[0]
+        self.assertEqual(steps[0]["wokenBy"], {"task": parent["task"], "label": "Task parent"})
+        ticks = c.find("tick")
+        self.assertEqual(len(ticks), sum(t["count"] for t in c.find("loop.ticks")))
+
+    def test_without_step_events_no_per_step_traffic(self) -> None:
+        c = Consumer([LIFE])
+        self.assertEqual(c.finish(), 0)
+        self.assertEqual(c.find("task.step"), [])
+        self.assertEqual(c.find("tick"), [])
+
+    def test_install_api(self) -> None:
+        from .helpers import run_loopscope  # noqa: F401  (same environment helper)
+        import subprocess
+        from .helpers import _env
+        r = subprocess.run([sys.executable, str(PROGRAMS / "installed.py")], capture_output=True, env=_env(), timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, b"4950\n103 True True True\n")
