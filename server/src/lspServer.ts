@@ -237,6 +237,7 @@ export function startServer(connection: Connection, wasmDir: string | undefined)
     await ready;
     const p = toPath(textDocument.uri);
     versions.set(textDocument.uri, textDocument.version);
+    const generation = analyzer!.index.generation;
     try {
       for (const c of contentChanges) {
         if ('range' in c) {
@@ -249,7 +250,8 @@ export function startServer(connection: Connection, wasmDir: string | undefined)
       log(`could not apply edit to ${p}: ${(err as Error).message}`);
     }
     schedule([textDocument.uri]);
-    recheckDependents(p);
+    // Importers only need a re-check when this module's definitions or imports changed.
+    if (analyzer!.index.generation !== generation) recheckDependents(p);
   });
 
   connection.onDidCloseTextDocument(async ({ textDocument }) => {

@@ -392,6 +392,13 @@ describe('server behaviour (real server over LSP stdio)', function () {
       assert.deepEqual(summary(after), ['5:5 never-awaited']);
     });
 
+    it('handles CRLF line endings', async () => {
+      const file = path.join(dir, 'crlf.py');
+      const text = 'async def f():\r\n    pass\r\n\r\nasync def main():\r\n    x = 1; f()\r\n';
+      const ds = await client.open(file, text);
+      assert.deepEqual(ds.map((d) => d.range), [{ start: { line: 4, character: 11 }, end: { line: 4, character: 14 } }]);
+    });
+
     it('handles non-ASCII text with UTF-16 positions', async () => {
       const file = path.join(dir, 'unicode.py');
       const text = 'async def f():\n    pass\n\nasync def main():\n    s = "héllo 😀"; f()\n';
