@@ -1,6 +1,7 @@
 // Scenario 2 of issue 5 in a real VS Code: F5 on a stopOnEntry Loopscope configuration for
 // examples/worker_pool.py holds the loop before its first tick, the Async Tasks view lists the program's tasks,
-// Step Tick runs exactly the next tick (status bar tick advances, the workers appear), Continue ends the session.
+// Step Tick runs exactly the next tick (status bar tick advances, the workers appear), selecting a task opens its
+// suspension line, the filter narrows the view, Export Trace writes Chrome Trace JSON, Continue ends the session.
 import { strict as assert } from 'node:assert';
 import { lineOf } from '../examples/gallery';
 import { useVsCode } from './harness/session';
@@ -29,8 +30,8 @@ describe('e2e: Loopscope session on the worker pool', () => {
     settings: { 'debug.openDebug': 'openOnSessionStart' },
   });
 
-  it('shows tasks in Async Tasks, steps one tick, and ends on Continue', async () => {
-    const { wb } = vscode();
+  it('shows tasks in Async Tasks, steps one tick, filters, exports a trace, and ends on Continue', async () => {
+    const { wb, ws } = vscode();
     await wb.openFile(FILE);
     await wb.step('start-debugging', async () => {
       await wb.page.keyboard.press('F5');
@@ -76,6 +77,32 @@ describe('e2e: Loopscope session on the worker pool', () => {
     // Selecting a waiting task opens its file where it is suspended: worker-2 sits in `await queue.get()`.
     await pane.locator('.monaco-list-row', { hasText: 'worker-2' }).first().click();
     await wb.statusBarItem(new RegExp(`Ln ${lineOf(FILE, 'await queue.get()')}, Col`)).waitFor({ state: 'visible' });
+
+    // The filter narrows the view by name; clearing it brings everything back.
+    await wb.clickViewAction('Async Tasks', 'Filter Tasks');
+    await wb.typeIntoQuickInput('worker-2');
+    await pane.locator('.monaco-list-row', { hasText: 'worker-3' }).waitFor({ state: 'detached' });
+    await pane.locator('.monaco-list-row', { hasText: 'worker-2' }).first().waitFor({ state: 'visible' });
+    assert.ok(!(await wb.treeRows('Async Tasks')).some((r) => /worker-1|producer/.test(r.text)));
+    await wb.screenshot('filtered');
+    await wb.clickViewAction('Async Tasks', 'Clear Task Filter');
+    await pane.locator('.monaco-list-row', { hasText: 'worker-3' }).first().waitFor({ state: 'visible' });
+
+    // Export Trace writes Chrome Trace Event JSON (what Perfetto opens) with a track per task.
+    await wb.runCommand('Loopscope: Export Trace…');
+    // The save dialog proposes <workspace>/loopscope-trace-<time>.json; accept it.
+    const savedAs = await wb.acceptQuickInput(/\/loopscope-trace-[^/]*\.json$/);
+    await wb.notification(/Loopscope trace saved to/).waitFor({ state: 'visible' });
+    const trace = JSON.parse(ws.read(savedAs.slice(savedAs.lastIndexOf('/') + 1))) as {
+      traceEvents: { name: string; ph: string; cat?: string; args?: { name?: string } }[];
+    };
+    const tracks = trace.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => e.args?.name ?? '');
+    for (const name of ['worker-1', 'worker-2', 'worker-3', 'producer']) {
+      assert.ok(tracks.some((t) => t.startsWith(`${name} `)), `no track for ${name}: ${tracks.join(' | ')}`);
+    }
+    // Without `"trace": true` in the launch config the adapter records no per-step slices, only task lifetimes.
+    const cats = new Set(trace.traceEvents.map((e) => e.cat ?? e.ph));
+    assert.ok(trace.traceEvents.some((e) => e.ph === 'X' && e.cat === 'task.lifetime'), `no task lifetime slices: ${[...cats].join(', ')}`);
 
     // Continue: the program runs to completion and the session ends.
     await wb.clickViewAction('Async Tasks', 'Continue');

@@ -35,6 +35,7 @@ export const DEFAULT_USER_SETTINGS: Record<string, unknown> = {
   'editor.minimap.enabled': false,
   'editor.hover.enabled': false,
   'files.autoSave': 'off',
+  'files.simpleDialog.enable': true,
   'debug.openDebug': 'openOnDebugBreak',
   'debug.internalConsoleOptions': 'neverOpen',
   'debug.showInStatusBar': 'never',

@@ -170,6 +170,39 @@ export class Workbench {
     await this.quickInput.waitFor({ state: 'hidden' });
   }
 
+  /** Types into an open input box / quick pick (e.g. a filter prompt) and accepts with Enter. */
+  async typeIntoQuickInput(text: string): Promise<void> {
+    const input = this.quickInput.locator('input.input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(text);
+    await this.page.keyboard.press('Enter');
+    await this.quickInput.waitFor({ state: 'hidden' });
+  }
+
+  /**
+   * Accepts an open input's proposed value once it matches `expected` (the save dialog fills in its default
+   * path in stages: folder first, then the file name); returns that value.
+   */
+  async acceptQuickInput(expected: RegExp): Promise<string> {
+    const input = this.quickInput.locator('input.input');
+    await input.waitFor({ state: 'visible' });
+    await this.page.waitForFunction(
+      ([source, flags]) => {
+        const el = (globalThis as unknown as DomGlobals).document.querySelector('.quick-input-widget input.input') as unknown as { value: string } | null;
+        return el !== null && new RegExp(source, flags).test(el.value);
+      },
+      [expected.source, expected.flags] as const,
+    );
+    const value = await input.inputValue();
+    await this.page.keyboard.press('Enter');
+    await this.quickInput.waitFor({ state: 'hidden' });
+    return value;
+  }
+
+  notification(match: RegExp): Locator {
+    return this.page.locator('.notifications-toasts .notification-toast', { hasText: match }).first();
+  }
+
   /** Titles of palette commands matching `query` once `expected` is among them; screenshots the open palette. */
   async paletteCommands(query: string, expected: string, screenshot?: string): Promise<string[]> {
     await this.paletteShowing(query, expected);
