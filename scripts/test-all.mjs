@@ -2,7 +2,7 @@
 // build + package, tsc --noEmit, eslint, mocha suites, the Python suites on every CPython
 // 3.9+, then the e2e suite when it exists. Fails on any failure; ends with one summary line.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runPythonSuites } from './test-python.mjs';
@@ -82,6 +82,11 @@ banner('python suites (runtime + examples on every CPython 3.9+)');
 }
 
 if (pkg.scripts?.['test:e2e']) {
+  // The e2e suite needs code-server and chromium; the setup script is idempotent (a stamp file
+  // makes re-runs instant), so a newcomer's first `npm test` installs them instead of failing.
+  if (existsSync(path.join(ROOT, 'scripts', 'setup-code-server.sh'))) {
+    await check('e2e prerequisites (scripts/setup-code-server.sh)', 'bash', ['scripts/setup-code-server.sh']);
+  }
   await suite('e2e (npm run test:e2e)', npm, ['run', '-s', 'test:e2e'], { FORCE_COLOR: '0' });
 } else {
   banner('e2e');
