@@ -108,13 +108,6 @@ export class Workbench {
     return this.page.locator('.quick-input-widget');
   }
 
-  private async focusWorkbench(): Promise<void> {
-    // Keyboard shortcuts go to the focused element; give VS Code focus without disturbing an editor selection.
-    const focused = await this.page.evaluate(
-      () => (globalThis as unknown as DomGlobals).document.activeElement?.closest('.monaco-workbench') != null,
-    );
-    if (!focused) await this.page.locator('#workbench\\.parts\\.statusbar').click({ position: { x: 2, y: 2 } });
-  }
 
   /**
    * Opens the command palette (F1) filtered by `query` and waits for `title` among the results. Commands from
@@ -122,7 +115,7 @@ export class Workbench {
    * so the filter is re-typed (re-querying the command registry) until the entry shows up or the deadline passes.
    */
   private async paletteShowing(query: string, title: string): Promise<Locator> {
-    await this.focusWorkbench();
+    // No need to focus anything first: VS Code's keybinding service listens on the window itself.
     await this.page.keyboard.press('F1');
     const input = this.quickInput.locator('input.input');
     await input.waitFor({ state: 'visible' });
@@ -215,7 +208,6 @@ export class Workbench {
 
   /** Opens a workspace file through Quick Open (Ctrl+P) and waits for its editor tab. */
   async openFile(relativePath: string): Promise<void> {
-    await this.focusWorkbench();
     await this.page.keyboard.press('Control+P');
     const input = this.quickInput.locator('input.input');
     await input.waitFor({ state: 'visible' });
