@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs a real VS Code (code-server, the web build of VS Code) plus Debian chromium into .tools/code-server/
 # for the end-to-end tests in test/e2e/. Idempotent and non-interactive: a stamp file records the finished
-# install so re-runs return in well under a second. Recipe and its reasons: docs in issue 5 ("Proven in a real VS Code").
+# install so re-runs return at once. Follows the recipe in issue 5 ("Proven in a real VS Code").
 set -euo pipefail
 
 CODE_SERVER_VERSION="4.100.3"
@@ -26,8 +26,9 @@ if [[ -f "$STAMP" && -x /usr/bin/chromium && -x /usr/bin/rg ]]; then
 fi
 
 # --- 1. system packages -------------------------------------------------------------------------------------
+# g++/make/python3: argon2, kerberos and node-pty are compiled here (their prebuilt downloads need github.com).
 need_apt=()
-for pkg in libkrb5-dev ripgrep chromium; do
+for pkg in libkrb5-dev ripgrep chromium g++ make python3; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need_apt+=("$pkg")
 done
 if ((${#need_apt[@]})); then
