@@ -325,6 +325,18 @@ function applyPlain(text: string, changes: readonly TextChange[]): string {
   return t;
 }
 
+/** Codes of other linters for the same problems, so existing `# noqa` comments keep working. */
+const EQUIVALENT_CODES: Record<string, Finding['code']> = {
+  ruf006: 'dangling-task', // ruff: store a reference to the return value of asyncio.create_task
+  async210: 'blocking-call-in-async', // flake8-async: blocking HTTP call
+  async211: 'blocking-call-in-async',
+  async220: 'blocking-call-in-async', // flake8-async: blocking subprocess call
+  async221: 'blocking-call-in-async',
+  async222: 'blocking-call-in-async',
+  async250: 'blocking-call-in-async', // flake8-async: blocking input()
+  async251: 'blocking-call-in-async', // flake8-async: time.sleep()
+};
+
 const NOQA = /#\s*noqa\b(?::\s*([\w-]+(?:\s*,\s*[\w-]+)*))?/i;
 
 function applyNoqa(findings: Finding[], src: PySource): Finding[] {
@@ -334,7 +346,7 @@ function applyNoqa(findings: Finding[], src: PySource): Finding[] {
     if (!m) return true;
     if (!m[1]) return false;
     const codes = m[1].split(',').map((s) => s.trim().toLowerCase());
-    return !codes.includes(f.code);
+    return !codes.some((c) => c === f.code || EQUIVALENT_CODES[c] === f.code);
   });
 }
 

@@ -16,3 +16,6 @@ async def shapes() -> None:
     work()  # noqa: dangling-task  # expect: never-awaited "work()"
     # shape: noqa with several codes
     time.sleep(1)  # noqa: never-awaited, blocking-call-in-async
+    # shape: flake8-async and ruff codes for the same problems are honoured
+    time.sleep(1)  # noqa: ASYNC251
+    asyncio.create_task(work())  # noqa: RUF006
