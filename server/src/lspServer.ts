@@ -223,6 +223,8 @@ export function startServer(connection: Connection, wasmDir: string | undefined)
   connection.onDidOpenTextDocument(async ({ textDocument }) => {
     await ready;
     const p = toPath(textDocument.uri);
+    // Clients that send every document get silence for non-Python ones.
+    if (textDocument.languageId !== 'python' && !/\.pyi?$/.test(p)) return;
     versions.set(textDocument.uri, textDocument.version);
     try {
       analyzer!.open(p, textDocument.text);
@@ -316,7 +318,7 @@ export function startServer(connection: Connection, wasmDir: string | undefined)
         }
       }
       if (wants(FIX_ALL_KIND)) {
-        const edits = analyzer!.fixAll(p);
+        const edits = analyzer!.fixAll(p, (code) => severities[code] !== 'off');
         if (edits.length) {
           actions.push({ title: 'Fix all Loopscope problems in this file', kind: FIX_ALL_KIND, edit: { changes: { [uri]: edits.map(toEdit) } } });
         }

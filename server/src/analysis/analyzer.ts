@@ -259,8 +259,8 @@ export class Analyzer {
       .map((finding) => ({ finding, fixes: fixesFor(d.ctx!, finding) }));
   }
 
-  fixAll(filePath: string): TextEdit[] {
-    const findings = this.check(filePath);
+  fixAll(filePath: string, include: (code: Finding['code']) => boolean = () => true): TextEdit[] {
+    const findings = this.check(filePath).filter((f) => include(f.code));
     const d = this.docs.get(filePath);
     return d?.ctx ? fixAll(d.ctx, findings) : [];
   }

@@ -216,6 +216,11 @@ export class WorkspaceIndex {
     if (cls.k === 'known') {
       const f = cls.facts.methods[name];
       if (f) return { k: 'func', q: `${cls.q}.${name}`, facts: f };
+      const a = instance ? cls.facts.attributes?.[name] : undefined;
+      if (a) {
+        const c = this.resolveQualified(a, depth + 1);
+        return c?.k === 'class' ? { k: 'instance', cls: c.cls } : undefined;
+      }
       return undefined;
     }
     const m = cls.cls.methods.get(name);

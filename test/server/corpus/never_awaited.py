@@ -102,6 +102,8 @@ async def libraries() -> None:
     # shape: asyncio subprocess
     proc = await asyncio.create_subprocess_exec("ls")
     proc.wait()  # expect: never-awaited "proc.wait()"
+    # shape: stream attribute of a subprocess
+    proc.stdout.readline()  # expect: never-awaited "proc.stdout.readline()"
 
 
 def sync_caller() -> None:

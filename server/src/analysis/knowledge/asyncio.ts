@@ -75,7 +75,10 @@ const classes: Record<string, ClassFacts> = {
     asyncOnlyCM: true,
     enterType: 'asyncio.Server',
   },
-  'asyncio.subprocess.Process': { methods: coroutines(['wait', 'communicate']) },
+  'asyncio.subprocess.Process': {
+    methods: coroutines(['wait', 'communicate']),
+    attributes: { stdout: 'asyncio.StreamReader', stderr: 'asyncio.StreamReader', stdin: 'asyncio.StreamWriter' },
+  },
   'asyncio.Queue': { methods: coroutines(['get', 'put', 'join']) },
   'asyncio.PriorityQueue': { methods: coroutines(['get', 'put', 'join']) },
   'asyncio.LifoQueue': { methods: coroutines(['get', 'put', 'join']) },

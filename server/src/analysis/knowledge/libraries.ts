@@ -64,7 +64,8 @@ const classes: Record<string, ClassFacts> = {
     asyncOnlyCM: true,
     enterType: 'aiohttp.ClientSession',
   },
-  'aiohttp.ClientResponse': { methods: coroutines(['text', 'json', 'read']) },
+  'aiohttp.ClientResponse': { methods: coroutines(['text', 'json', 'read']), attributes: { content: 'aiohttp.StreamReader' } },
+  'aiohttp.StreamReader': { methods: coroutines(['read', 'readline', 'readany', 'readexactly', 'readchunk']), asyncIterable: true },
   'aiohttp.ClientWebSocketResponse': {
     methods: coroutines(['send_str', 'send_json', 'send_bytes', 'receive', 'receive_str', 'receive_json', 'close']),
     asyncIterable: true,

@@ -36,6 +36,8 @@ export interface ClassFacts {
   /** Instances are async-iterable only (a sync `for` raises TypeError). */
   asyncIterable?: boolean;
   bases?: string[];
+  /** Instance attributes with a known class (qualified name), e.g. `Process.stdout`. */
+  attributes?: Record<string, string>;
 }
 
 export interface LibraryTable {
