@@ -258,6 +258,26 @@ describe('server behaviour (real server over LSP stdio)', function () {
       assert.match(out, / {4}f\(\) {2}# noqa: never-awaited/);
     });
 
+    for (const name of ['never_awaited.py', 'conditions.py', 'misused.py', 'tasks.py', 'blocking.py']) {
+      it(`fix-all on corpus/${name} leaves valid Python and only findings without a fix`, async () => {
+        const file = path.join(dir, `fixall_${name}`);
+        const text = fs.readFileSync(path.join(__dirname, 'corpus', name), 'utf8');
+        const before = await client.open(file, text);
+        const [action] = await client.codeActions(file, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, [], ['source.fixAll.loopscope']);
+        assert.ok(action?.edit, 'no fix-all action');
+        const after = await client.applyWorkspaceEdit(file, action.edit);
+        compiles(client.text(file));
+        assert.ok(after.length < before.length, `${before.length} -> ${after.length}`);
+        for (const d of after) {
+          const actions = await client.codeActions(file, d.range, [d]);
+          const fixes = actions.filter((a) => a.kind === 'quickfix' && !a.title.startsWith('Ignore'));
+          assert.deepEqual(fixes.map((a) => a.title), [], `${String(d.code)} at ${d.range.start.line + 1} still has a fix`);
+        }
+        const again = await client.codeActions(file, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, [], ['source.fixAll.loopscope']);
+        assert.deepEqual(again, []);
+      });
+    }
+
     it('fixes everything in a file with source.fixAll.loopscope', async () => {
       const file = path.join(dir, 'all.py');
       const text = [
