@@ -111,6 +111,7 @@ export function startServer(connection: Connection, wasmDir: string | undefined)
     const version = versions.get(uri);
     let diagnostics: Diagnostic[] = [];
     try {
+      const findings = analyzer.check(p);
       const bad = analyzer.unanalysable(p);
       const src = analyzer.source(p);
       if (bad) {
@@ -122,7 +123,7 @@ export function startServer(connection: Connection, wasmDir: string | undefined)
           message: `Loopscope did not analyse this file: ${bad.detail}.`,
         }];
       } else if (src) {
-        for (const f of analyzer.check(p)) {
+        for (const f of findings) {
           const d = toDiagnostic(src, f);
           if (d) diagnostics.push(d);
         }

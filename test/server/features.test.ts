@@ -412,6 +412,17 @@ describe('server behaviour (real server over LSP stdio)', function () {
       assert.deepEqual(summary(after), ['5:5 never-awaited']);
     });
 
+    it('reports pathologically nested code instead of overflowing the stack', async () => {
+      const deep = await client.open(path.join(dir, 'deep.py'), 'x = ' + '('.repeat(5000) + '1' + ')'.repeat(5000) + '\n');
+      assert.deepEqual(deep.map((d) => [d.code, d.message]), [['file-skipped', 'Loopscope did not analyse this file: the code is nested too deeply to analyse.']]);
+      const long = await client.open(path.join(dir, 'long.py'), 'async def f():\n    pass\n\ndef g():\n    f()\n    x = ' + '1 + '.repeat(60000) + '1\n');
+      assert.equal(long[0].code, 'file-skipped');
+      // Editing it back to something reasonable brings the analysis back.
+      const fixed = await client.edit(path.join(dir, 'long.py'), [{ range: { start: { line: 5, character: 0 }, end: { line: 6, character: 0 } }, newText: '' }]);
+      assert.deepEqual(summary(fixed), ['5:5 never-awaited']);
+      assert.ok(client.alive);
+    });
+
     it('handles CRLF line endings', async () => {
       const file = path.join(dir, 'crlf.py');
       const text = 'async def f():\r\n    pass\r\n\r\nasync def main():\r\n    x = 1; f()\r\n';

@@ -23,11 +23,18 @@ export const DEFAULT_LIMITS: IndexLimits = { maxFileBytes: 1_000_000, maxFiles: 
 
 export interface SkippedFile {
   path: string;
-  reason: 'too-large' | 'binary' | 'not-utf8' | 'unreadable' | 'too-many-files';
+  reason: 'too-large' | 'binary' | 'not-utf8' | 'unreadable' | 'too-many-files' | 'too-deep';
 }
 
 /** Why an open document is not analysed (shown to the user once). */
-export type Unanalysable = { reason: 'too-large' | 'binary'; detail: string };
+export type Unanalysable = { reason: 'too-large' | 'binary' | 'too-deep'; detail: string };
+
+const TOO_DEEP: Unanalysable = { reason: 'too-deep', detail: 'the code is nested too deeply to analyse' };
+
+/** Pathologically nested code (thousands of levels) exhausts the stack of the recursive walks. */
+function isTooDeep(err: unknown): boolean {
+  return err instanceof RangeError;
+}
 
 interface OpenDoc {
   source?: PySource;
@@ -59,7 +66,10 @@ export class Analyzer {
     const skipped: SkippedFile[] = [];
     let files = 0;
     for await (const r of this.readFolder(folder, skipped)) {
-      this.indexText(r.path, r.text);
+      if (!this.indexText(r.path, r.text)) {
+        skipped.push({ path: r.path, reason: 'too-deep' });
+        continue;
+      }
       files++;
       if (files % 200 === 0) {
         onProgress?.(files);
@@ -84,9 +94,18 @@ export class Analyzer {
     try {
       for (const folder of typeof folders === 'string' ? [folders] : folders) {
         for await (const r of this.readFolder(folder, skipped)) {
-          const src = PySource.create(this.language, r.text);
-          const { name, isPackage } = moduleNameForPath(r.path);
-          const summary = summarise(src.root, r.text, name, isPackage);
+          let src: PySource | undefined;
+          let summary: ModuleSummary;
+          try {
+            src = PySource.create(this.language, r.text);
+            const { name, isPackage } = moduleNameForPath(r.path);
+            summary = summarise(src.root, r.text, name, isPackage);
+          } catch (err) {
+            src?.dispose();
+            if (!isTooDeep(err)) throw err;
+            skipped.push({ path: r.path, reason: 'too-deep' });
+            continue;
+          }
           this.index.set(r.path, summary);
           if (kept + r.text.length <= KEEP_CHARS) {
             kept += r.text.length;
@@ -99,11 +118,15 @@ export class Analyzer {
       }
       const results: { path: string; text: string; findings: Finding[] }[] = [];
       for (const p of parsed) {
-        const src = p.src ?? PySource.create(this.language, p.text);
+        let src: PySource | undefined;
         try {
+          src = p.src ?? PySource.create(this.language, p.text);
           results.push({ path: p.path, text: p.text, findings: applyNoqa(checkFile(new FileContext(src.root, src.text, p.summary, this.index)), src) });
+        } catch (err) {
+          if (!isTooDeep(err)) throw err;
+          skipped.push({ path: p.path, reason: 'too-deep' });
         } finally {
-          src.dispose();
+          src?.dispose();
           p.src = undefined;
         }
       }
@@ -148,14 +171,19 @@ export class Analyzer {
     }
   }
 
-  /** Indexes a file's definitions without keeping its tree. */
-  indexText(filePath: string, text: string): void {
-    const src = PySource.create(this.language, text);
+  /** Indexes a file's definitions without keeping its tree; false when it cannot be analysed. */
+  indexText(filePath: string, text: string): boolean {
+    let src: PySource | undefined;
     try {
+      src = PySource.create(this.language, text);
       const { name, isPackage } = moduleNameForPath(filePath);
       this.index.set(filePath, summarise(src.root, text, name, isPackage));
+      return true;
+    } catch (err) {
+      if (!isTooDeep(err)) throw err;
+      return false;
     } finally {
-      src.dispose();
+      src?.dispose();
     }
   }
 
@@ -174,9 +202,17 @@ export class Analyzer {
     if (bad) {
       doc.unanalysable = bad;
       doc.rawText = text;
-    } else doc.source = PySource.create(this.language, text);
+    } else {
+      try {
+        doc.source = PySource.create(this.language, text);
+      } catch (err) {
+        if (!isTooDeep(err)) throw err;
+        doc.unanalysable = TOO_DEEP;
+        doc.rawText = text;
+      }
+    }
     this.docs.set(filePath, doc);
-    this.refreshSummary(filePath, doc);
+    this.guard(filePath, doc, () => this.refreshSummary(filePath, doc));
   }
 
   change(filePath: string, changes: readonly TextChange[], fullText?: string): void {
@@ -190,12 +226,34 @@ export class Analyzer {
       this.open(filePath, fullText ?? applyPlain(doc.rawText ?? '', changes));
       return;
     }
-    doc.source.applyChanges(changes);
+    try {
+      doc.source.applyChanges(changes);
+    } catch (err) {
+      if (!isTooDeep(err)) throw err;
+      this.open(filePath, doc.source.text);
+      return;
+    }
     if (unanalysable(doc.source.text, this.limits.maxFileBytes)) {
       this.open(filePath, doc.source.text);
       return;
     }
-    this.refreshSummary(filePath, doc);
+    this.guard(filePath, doc, () => this.refreshSummary(filePath, doc));
+  }
+
+  /** Runs an analysis step; too-deep code turns the document into a plain-text one. */
+  private guard<T>(filePath: string, doc: OpenDoc, step: () => T): T | undefined {
+    try {
+      return step();
+    } catch (err) {
+      if (!isTooDeep(err)) throw err;
+      doc.rawText = doc.source?.text ?? doc.rawText;
+      doc.source?.dispose();
+      doc.source = undefined;
+      doc.summary = undefined;
+      doc.unanalysable = TOO_DEEP;
+      this.index.remove(filePath);
+      return undefined;
+    }
   }
 
   close(filePath: string, reindexFromDisk = true): void {
@@ -242,10 +300,15 @@ export class Analyzer {
   check(filePath: string): Finding[] {
     const doc = this.docs.get(filePath);
     if (!doc?.source || !doc.summary) return [];
-    const ctx = new FileContext(doc.source.root, doc.source.text, doc.summary, this.index, doc.scopeCache);
-    doc.ctx = ctx;
-    doc.findings = applyNoqa(checkFile(ctx, doc.ruleCache, ctx.environmentKey()), doc.source);
-    return doc.findings;
+    const src = doc.source;
+    const summary = doc.summary;
+    const findings = this.guard(filePath, doc, () => {
+      const ctx = new FileContext(src.root, src.text, summary, this.index, doc.scopeCache);
+      doc.ctx = ctx;
+      return applyNoqa(checkFile(ctx, doc.ruleCache, ctx.environmentKey()), src);
+    });
+    doc.findings = findings;
+    return findings ?? [];
   }
 
   /** Fixes for findings of an open document that overlap [start, end]. */
@@ -269,14 +332,18 @@ export class Analyzer {
   analyzeText(filePath: string, text: string): Finding[] {
     const bad = unanalysable(text, this.limits.maxFileBytes);
     if (bad) return [];
-    const src = PySource.create(this.language, text);
+    let src: PySource | undefined;
     try {
+      src = PySource.create(this.language, text);
       const { name, isPackage } = moduleNameForPath(filePath);
       const summary = summarise(src.root, text, name, isPackage);
       this.index.set(filePath, summary);
       return applyNoqa(checkFile(new FileContext(src.root, text, summary, this.index)), src);
+    } catch (err) {
+      if (!isTooDeep(err)) throw err;
+      return [];
     } finally {
-      src.dispose();
+      src?.dispose();
     }
   }
 

@@ -215,16 +215,19 @@ interface Reuse {
 
 function mirrorTree(tree: Tree, names: TypeNames, reuse: Reuse | null): PyNode {
   const cursor = tree.walk();
-  const root = readNode(cursor, names, null);
-  // Old statements indexed by (start, type) so untouched ones can be found after the shift.
-  const oldByStart = new Map<string, PyNode>();
-  if (reuse) collectStatements(reuse.old, 0, oldByStart);
-  if (cursor.gotoFirstChild()) {
-    readChildren(cursor, names, root, reuse, oldByStart, 0);
-    cursor.gotoParent();
+  try {
+    const root = readNode(cursor, names, null);
+    // Old statements indexed by (start, type) so untouched ones can be found after the shift.
+    const oldByStart = new Map<string, PyNode>();
+    if (reuse) collectStatements(reuse.old, 0, oldByStart);
+    if (cursor.gotoFirstChild()) {
+      readChildren(cursor, names, root, reuse, oldByStart, 0);
+      cursor.gotoParent();
+    }
+    return root;
+  } finally {
+    cursor.delete();
   }
-  cursor.delete();
-  return root;
 }
 
 function readNode(cursor: TreeCursor, names: TypeNames, parent: PyNode | null): PyNode {
