@@ -24,7 +24,10 @@ perf = time.perf_counter
 MAX_PENDING_EVENTS = 50_000
 # Bound for task creations/completions awaiting a flush; beyond it they are dropped (counted) but
 # the task counters stay exact.
-MAX_PENDING_TASKS = 200_000
+MAX_PENDING_TASKS = 20_000
+# At most this many task records per batch, so a burst never builds one giant JSON line.
+BATCH_TASKS = 4_000
+_BIG = 10 ** 60
 # Bound for per-step/per-tick records (stepEvents only).
 MAX_STEP_LOG = 100_000
 
@@ -119,6 +122,7 @@ class Session:
 
     def __init__(self) -> None:
         self.options: Dict[str, Any] = dict(DEFAULT_OPTIONS)
+        self.max_finished = int(DEFAULT_OPTIONS["maxFinishedTasks"])
         self.threshold = 0.1
         self.step_events = False
         self.start_perf = perf()
@@ -157,6 +161,7 @@ class Session:
         self.exit_code: Optional[int] = None
         self.findings: List[Dict[str, Any]] = []  # kept for resync after a reconnect
         self.on_resume: List[Callable[[], None]] = []
+        self._gone_cb = self._task_gone  # one bound method for every task's weakref
 
     # --- options ------------------------------------------------------------------------------
     def set_options(self, opts: Dict[str, Any]) -> None:
@@ -182,7 +187,7 @@ class Session:
             self.tasks_total = tid
         info = TaskInfo(tid, task, st.id if st is not None else 0,
                         st.thread if st is not None else threading.get_ident())
-        ref = info.ref = _TaskRef(task, self._task_gone)
+        ref = info.ref = _TaskRef(task, self._gone_cb)
         ref.info = info
         try:
             info.name = task.get_name()
@@ -197,7 +202,8 @@ class Session:
             st.tasks_live += 1
         if len(self.new_tasks) < MAX_PENDING_TASKS:
             self.new_tasks.append(info)
-        else:
+        else:  # its task.created (and later task.done) are dropped; counts stay exact
+            info.announced = None
             self.dropped_since += 1
         return info
 
@@ -212,9 +218,12 @@ class Session:
     def _forget(self, info: TaskInfo) -> None:
         if self.by_addr.get(info.addr) is info:
             del self.by_addr[info.addr]
-        self.recently_dead[info.addr] = info
-        if len(self.recently_dead) > 1000:
-            self.recently_dead.popitem(last=False)
+        if not info.done or info.exc is not None:
+            # Its finaliser may still report it (destroyed pending / exception never retrieved);
+            # in a reference cycle the weakref callback runs first, so keep it findable briefly.
+            self.recently_dead[info.addr] = info
+            if len(self.recently_dead) > 1000:
+                self.recently_dead.popitem(last=False)
         if not info.done:
             info.cancel_by = info.cancel_by or {
                 "task": None, "location": None, "label": "destroyed while pending"}
@@ -233,25 +242,23 @@ class Session:
         st = self.loops.get(info.loop)
         if st is not None:
             st.tasks_live -= 1
-        self.finished[info.id] = info
-        self.trim_finished()
-        if len(self.done_tasks) < MAX_PENDING_TASKS:
-            self.done_tasks.append(info)
-        else:
+        fin = self.finished
+        fin[info.id] = info
+        if len(fin) > self.max_finished:
+            self.trim_finished()
+        if info.announced is None:
             self.dropped_since += 1
+        else:  # bounded by the tasks announced or waiting to be announced
+            self.done_tasks.append(info)
 
     def trim_finished(self) -> None:
-        limit = max(0, int(self.options["maxFinishedTasks"]))
+        limit = self.max_finished = max(0, int(self.options["maxFinishedTasks"]))
         fin = self.finished
         while len(fin) > limit:
             fin.popitem(last=False)
 
     def task_done(self, info: TaskInfo, task: Any) -> None:
         """Record how a finished task ended, without marking its exception as retrieved."""
-        try:
-            info.name = task.get_name()
-        except Exception:
-            pass
         if task.cancelled():
             self.finish(info, "cancelled")
             return
@@ -265,7 +272,12 @@ class Session:
             r = task.result()
         except BaseException:  # pragma: no cover - done and neither cancelled nor failed
             r = None
-        info.result = None if r is None else _inspect.safe_repr(r, 200)
+        if r is None:
+            info.result = None
+        elif type(r) is int or type(r) is bool or type(r) is float:  # fast path: most results
+            info.result = repr(r) if -_BIG < r < _BIG else _inspect.safe_repr(r, 200)
+        else:
+            info.result = _inspect.safe_repr(r, 200)
         self.finish(info, "result")
 
     def log_step(self, rec: Tuple[Any, ...]) -> None:
@@ -326,6 +338,9 @@ class Session:
                 st.announced = True
                 out.append(self.loop_created_event(st, ts))
         deferred: List[TaskInfo] = []
+        if len(new_tasks) > BATCH_TASKS:
+            deferred = new_tasks[BATCH_TASKS:]
+            new_tasks = new_tasks[:BATCH_TASKS]
         for info in new_tasks:
             st = self.loops.get(info.loop)
             if st is not None and st.step_start and info.created >= st.step_start:
@@ -337,7 +352,6 @@ class Session:
             out.append(self.task_created_event(info))
         if deferred:
             self.new_tasks[:0] = deferred
-        deferred_set = set(deferred)
         self._collect_futures(new_futs, out, ts)
         for info in dirty:
             if not info.done:
@@ -350,7 +364,7 @@ class Session:
         for info in done:
             if info.announced:
                 out.append(self.task_done_event(info))
-            elif info in deferred_set if deferred else False:
+            elif info.announced is False:  # its task.created goes out in a later batch
                 late.append(info)
         if late:
             self.done_tasks[:0] = late
@@ -529,6 +543,8 @@ class Session:
                 st.announced = False
                 st.dirty_ticks = True
             self.new_tasks = [i for i in self.live.values()]
+            for i in self.new_tasks:
+                i.announced = False
             self.dirty = set(self.new_tasks)
             self.done_tasks = []
             self.events.clear()
