@@ -148,6 +148,7 @@ class Pump:
         self.listener: Optional["Listener"] = None
         self.inflight = 0
         self.pending: Optional[Channel] = None  # an attach handshake in progress
+        self.attached = threading.Event()  # set once a debugger has completed a handshake
         self.inflight_cond = threading.Condition()
 
     def start(self) -> None:
@@ -163,6 +164,7 @@ class Pump:
             S.resync()
         self.channel = ch
         S.connected = True
+        self.attached.set()
         threading.Thread(target=self._reader, args=(ch,), name="loopscope-reader", daemon=True).start()
         S.kick.set()
 

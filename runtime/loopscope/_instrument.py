@@ -95,6 +95,8 @@ def install_patches() -> None:
             st = self._loop._loopscope_state
         except AttributeError:
             return o_run(self)
+        if st.__class__ is not LoopState:  # e.g. a unittest.mock loop answers every attribute
+            return o_run(self)
         cb = self._callback
         info = None
         k = cb_kind.get(type(cb))
@@ -171,6 +173,8 @@ def install_patches() -> None:
         t0 = perf()
         task = o_create_task(self, coro, *args, **kwargs)
         dt = perf() - t0
+        if self._debug:
+            _drop_own_frames(task)
         try:
             info = by_addr.get(id(task))
             if info is None and not isinstance(task, TASKS):
@@ -205,6 +209,8 @@ def install_patches() -> None:
 
     def create_future(self: Any) -> Any:
         fut = o_create_future(self)
+        if self._debug:
+            _drop_own_frames(fut)
         f = getframe(1)
         fn = f.f_code.co_filename
         s = skip.get(fn)
@@ -318,6 +324,13 @@ def _started(task: Any) -> bool:
         return _inspect.inspect.getcoroutinestate(coro) != "CORO_CREATED"
     except Exception:
         return False
+
+
+def _drop_own_frames(fut: Any) -> None:
+    # Debug mode records where futures/tasks were created; keep that identical to a plain run.
+    tb = getattr(fut, "_source_traceback", None)
+    if tb:
+        tb[:] = [f for f in tb if not f.filename.startswith(_inspect._LOOPSCOPE_DIR)]
 
 
 def _rebind_thread(st: LoopState) -> None:

@@ -317,6 +317,10 @@ def main(argv: Optional[List[str]] = None) -> None:
             host, port, tf = listen(o.listen[1], o.listen[0], token, target_argv)
             if tf is None:
                 _note("listening on %s:%d" % (host, port))
+            if o.wire.get("stopOnEntry"):
+                # Like a debugger's --wait-for-client: hold the program until someone attaches.
+                _note("waiting for a debugger to attach (--stop-on-entry)")
+                _connection.PUMP.attached.wait()
         except (_connection.HandshakeError, OSError) as e:
             _note("cannot listen: %s; running the program without the debugger" % e)
     else:

@@ -197,6 +197,30 @@ class AttachTest(unittest.TestCase):
         self.assertEqual(proc.stdout.read(), b"created 10\n")
 
 
+class ListenStopOnEntryTest(unittest.TestCase):
+    def test_waits_for_attach_then_holds_first_tick(self) -> None:
+        env = _env({"LOOPSCOPE_TOKEN": "e" * 32})
+        proc = subprocess.Popen([sys.executable, "-m", "loopscope", "--listen", "127.0.0.1:0", "--stop-on-entry",
+                                 EXIT3], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        self.addCleanup(lambda: (proc.poll() is None and proc.kill(), proc.wait(),
+                                 proc.stdout.close(), proc.stderr.close()))
+        m = re.match(r"loopscope: listening on 127\.0\.0\.1:(\d+)\n", proc.stderr.readline().decode())
+        self.assertIsNotNone(m)
+        self.assertEqual(proc.stderr.readline(), b"loopscope: waiting for a debugger to attach (--stop-on-entry)\n")
+        self.assertIsNone(proc.poll())
+        a = _Attacher(int(m.group(1)))
+        a.send({"type": "attach", "protocol": 1, "token": "e" * 32})
+        self.assertEqual(a.recv()["type"], "hello")
+        a.send({"type": "welcome", "protocol": 1, "options": {"stopOnEntry": True}})
+        seen = a.events_until(lambda e: e["kind"] == "paused")
+        self.assertEqual([e["reason"] for e in seen if e["kind"] == "paused"], ["entry"])
+        a.send({"type": "request", "id": 1, "command": "continue", "args": {}})
+        a.events_until(lambda e: e["kind"] == "process.exit")
+        a.close()
+        self.assertEqual(proc.wait(DEFAULT_TIMEOUT), 3)
+        self.assertEqual(proc.stdout.read(), b"finished work\n")
+
+
 class RetentionTest(unittest.TestCase):
     def test_finished_tasks_bounded_counts_exact(self) -> None:
         n = 5000
