@@ -253,6 +253,13 @@ describe('server behaviour (real server over LSP stdio)', function () {
       assert.equal(out, 'import asyncio\nimport time\n\nasync def main():\n    await asyncio.sleep(0.5)\n');
     });
 
+    it('turns a sync with / for over async-only objects into async with / async for', async () => {
+      const out = await fixOnce('with.py', 'import asyncio\n\nasync def main():\n    with asyncio.Lock():\n        pass\n', /async with/);
+      assert.match(out, /^ {4}async with asyncio\.Lock\(\):$/m);
+      const out2 = await fixOnce('for.py', 'async def ticks():\n    yield 1\n\nasync def main():\n    for t in ticks():\n        print(t)\n', /async for/);
+      assert.match(out2, /^ {4}async for t in ticks\(\):$/m);
+    });
+
     it('silences one line with a noqa comment', async () => {
       const out = await fixOnce('noqa.py', 'async def f():\n    pass\n\ndef main():\n    f()\n', /Ignore `never-awaited`/);
       assert.match(out, / {4}f\(\) {2}# noqa: never-awaited/);

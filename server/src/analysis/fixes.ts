@@ -51,6 +51,15 @@ function buildFix(ctx: FileContext, f: Finding, h: FixHint): QuickFix | undefine
         edits: [...ensureAsyncioImport(ctx), { start: h.call.start, end: h.call.end, newText: h.parens ? `(${call})` : call }],
       };
     }
+    case 'make-async': {
+      const keyword = h.stmt.type === 'for_statement' ? 'for' : 'with';
+      return {
+        title: `Use \`async ${keyword}\``,
+        code: f.code,
+        preferred: true,
+        edits: [{ start: h.stmt.start, end: h.stmt.start, newText: 'async ' }],
+      };
+    }
     case 'keep-task': {
       const indent = indentOf(ctx.text, h.stmt.start);
       const edits: TextEdit[] = [...ensureTaskSet(ctx)];

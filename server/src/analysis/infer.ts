@@ -66,6 +66,7 @@ export class FileContext {
       case 'call': {
         const f = child(n, 'function');
         if (!f) return undefined;
+        if (f.type === 'identifier' && this.t(f) === 'super') return this.superType(n);
         return this.index.callResult(this.typeOf(f));
       }
       case 'await': {
@@ -75,6 +76,19 @@ export class FileContext {
       default:
         return undefined;
     }
+  }
+
+  /** `super()` in a method of a single-base class: the base (with several bases the MRO decides). */
+  private superType(call: PyNode): Ty | undefined {
+    const args = child(call, 'arguments');
+    if (args && namedChildren(args).length > 0) return undefined;
+    const scope = this.scopeOf(call);
+    const name = scope.classNode ? child(scope.classNode, 'name') : undefined;
+    if (!name || !scope.parent?.isModule || this.moduleName('super') !== undefined && this.module.imports.has('super')) return undefined;
+    const cls = this.index.member(this.module, this.t(name));
+    if (cls?.k !== 'class' || cls.cls.k !== 'ws' || cls.cls.cls.bases.length !== 1) return undefined;
+    const base = this.index.resolveDotted(cls.cls.cls.bases[0], cls.cls.mod);
+    return base?.k === 'class' ? { k: 'instance', cls: base.cls } : undefined;
   }
 
   typeOfName(node: PyNode, name: string): Ty | undefined {

@@ -13,7 +13,9 @@ export type FixHint =
   | { kind: 'add-await'; node: PyNode; parens: boolean }
   | { kind: 'wrap-run'; node: PyNode }
   | { kind: 'keep-task'; stmt: PyNode; call: PyNode; variable?: string; fresh: string }
-  | { kind: 'replace-sleep'; call: PyNode; parens: boolean };
+  | { kind: 'replace-sleep'; call: PyNode; parens: boolean }
+  /** Turn a sync `with` / `for` into `async with` / `async for`. */
+  | { kind: 'make-async'; stmt: PyNode };
 
 export interface Finding {
   code: RuleCode;
@@ -138,17 +140,22 @@ function checkCall(ctx: FileContext, call: PyNode, push: (f: Finding) => void): 
   }
   const result = ctx.index.callResult(fnTy);
   if (!result) return;
-  if (result.k === 'awaitable') checkAwaitableUse(ctx, call, `${describe(ctx, call)}`, push);
+  if (result.k === 'awaitable') checkAwaitableUse(ctx, call, `${describe(ctx, call)}`, push, result.kind);
   else if (result.k === 'task') checkTaskUse(ctx, call, push);
 }
 
-function checkAwaitableUse(ctx: FileContext, expr: PyNode, what: string, push: (f: Finding) => void): void {
+function checkAwaitableUse(ctx: FileContext, expr: PyNode, what: string, push: (f: Finding) => void, kind: 'coroutine' | 'awaitable-cm'): void {
   const use = useOf(ctx, expr);
-  reportUse(ctx, expr, what, use, push, true);
+  reportUse(ctx, expr, what, use, push, true, kind);
 }
 
-function reportUse(ctx: FileContext, expr: PyNode, what: string, use: Use, push: (f: Finding) => void, followName: boolean): void {
-  const awaitFix = (): FixHint[] => (canAwaitAt(expr) ? [{ kind: 'add-await', node: expr, parens: needsParens(expr) }] : []);
+function reportUse(ctx: FileContext, expr: PyNode, what: string, use: Use, push: (f: Finding) => void, followName: boolean, kind: 'coroutine' | 'awaitable-cm' = 'coroutine'): void {
+  const awaitFix = (): FixHint[] => {
+    // `with session.get(url) as r:` wants `async with`, not `with await ...`.
+    const withStmt = use.k === 'misuse' && kind === 'awaitable-cm' ? enclosingWith(expr) : undefined;
+    if (withStmt) return canAwaitAt(withStmt) ? [{ kind: 'make-async', stmt: withStmt }] : [];
+    return canAwaitAt(expr) ? [{ kind: 'add-await', node: expr, parens: needsParens(expr) }] : [];
+  };
   switch (use.k) {
     case 'ok':
       return;
@@ -409,7 +416,8 @@ function checkWith(ctx: FileContext, stmt: PyNode, push: (f: Finding) => void): 
     if (!v || v.type === 'call' && isAwaitableCall(ctx, v)) continue; // reported as a coroutine use
     const t = ctx.typeOf(v);
     if (asyncOnlyContextManager(ctx, t)) {
-      push({ code: 'coroutine-misused', node: v, start: v.start, end: v.end, message: `\`${describe(ctx, v)}\` is an async context manager; use \`async with\``, fixes: [] });
+      const fixes: FixHint[] = canAwaitAt(stmt) ? [{ kind: 'make-async', stmt }] : [];
+      push({ code: 'coroutine-misused', node: v, start: v.start, end: v.end, message: `\`${describe(ctx, v)}\` is an async context manager; use \`async with\``, fixes });
     }
   }
 }
@@ -427,8 +435,14 @@ function checkFor(ctx: FileContext, stmt: PyNode, push: (f: Finding) => void): v
     if (t.cls.k === 'ws' && ctx.index.classHasMember(t.cls, '__aiter__') === true && ctx.index.classHasMember(t.cls, '__iter__') === false && ctx.index.classHasMember(t.cls, '__getitem__') === false) asyncOnly = true;
   }
   if (asyncOnly) {
-    push({ code: 'coroutine-misused', node: right, start: right.start, end: right.end, message: `\`${describe(ctx, right)}\` is an async iterator; use \`async for\``, fixes: [] });
+    const fixes: FixHint[] = canAwaitAt(stmt) ? [{ kind: 'make-async', stmt }] : [];
+    push({ code: 'coroutine-misused', node: right, start: right.start, end: right.end, message: `\`${describe(ctx, right)}\` is an async iterator; use \`async for\``, fixes });
   }
+}
+
+function enclosingWith(n: PyNode): PyNode | undefined {
+  const p = n.parent?.type === 'as_pattern' ? n.parent.parent : n.parent;
+  return p?.type === 'with_item' ? p.parent?.parent ?? undefined : undefined;
 }
 
 function isAwaitableCall(ctx: FileContext, call: PyNode): boolean {

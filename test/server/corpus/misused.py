@@ -62,3 +62,9 @@ async def shapes() -> None:
     # shape: unpacking a coroutine
     a, b = fetch()  # expect: coroutine-misused "fetch()"
     print(total, first, n, s, a, b)
+
+
+async def requests_in_sync_with(session: aiohttp.ClientSession) -> None:
+    # shape: aiohttp request used with a sync with
+    with session.get("https://example.org") as resp:  # expect: coroutine-misused "session.get(\"https://example.org\")"
+        print(resp)

@@ -36,6 +36,13 @@ class Service:
         self.lock.acquire()  # expect: never-awaited "self.lock.acquire()"
 
 
+class LoggedService(Service):
+    async def refresh(self) -> "Service":
+        # shape: super() call of an async method
+        super().refresh()  # expect: never-awaited "super().refresh()"
+        return self
+
+
 def make_service() -> Service:
     return Service(asyncio.Lock())
 
