@@ -311,8 +311,12 @@ function useOf(ctx: FileContext, node: PyNode): Use {
       return containerUse(ctx, p);
     case 'pair':
       return node.field === 'value' && p.parent ? containerUse(ctx, p.parent) : OK;
-    case 'generator_expression':
-      return node.field === 'body' ? containerUse(ctx, p) : OK;
+    case 'generator_expression': {
+      // A generator is lazy: a dropped one never creates the coroutines; a named one may be consumed.
+      if (node.field !== 'body') return OK;
+      const u = containerUse(ctx, p);
+      return u.k === 'named' ? u : OK;
+    }
     case 'argument_list': {
       const call = p.parent;
       const f = call ? child(call, 'function') : undefined;

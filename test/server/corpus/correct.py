@@ -117,6 +117,8 @@ async def consumers(loop: asyncio.AbstractEventLoop) -> int:
         atg.start_soon(work, 1)
     async with trio.open_nursery() as nursery:
         nursery.start_soon(work, 2)
+    # shape: a lazy generator expression creates no coroutine until consumed
+    (work(i) for i in range(3))
     # shape: returned coroutine
     return await work(22)
 
