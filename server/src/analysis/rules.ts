@@ -311,12 +311,9 @@ function useOf(ctx: FileContext, node: PyNode): Use {
       return containerUse(ctx, p);
     case 'pair':
       return node.field === 'value' && p.parent ? containerUse(ctx, p.parent) : OK;
-    case 'generator_expression': {
-      // A generator is lazy: a dropped one never creates the coroutines; a named one may be consumed.
-      if (node.field !== 'body') return OK;
-      const u = containerUse(ctx, p);
-      return u.k === 'named' ? u : OK;
-    }
+    case 'generator_expression':
+      // A generator is lazy: its coroutines exist only once something consumes it.
+      return OK;
     case 'argument_list': {
       const call = p.parent;
       const f = call ? child(call, 'function') : undefined;
