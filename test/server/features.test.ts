@@ -260,6 +260,11 @@ describe('server behaviour (real server over LSP stdio)', function () {
       assert.match(out2, /^ {4}async for t in ticks\(\):$/m);
     });
 
+    it('passes the function and its arguments where a function is expected', async () => {
+      const out = await fixOnce('nursery.py', 'import trio\n\nasync def work(n, m):\n    pass\n\nasync def main():\n    async with trio.open_nursery() as nursery:\n        nursery.start_soon(work(1, "x"))\n', /Pass `work`/);
+      assert.match(out, /nursery\.start_soon\(work, 1, "x"\)/);
+    });
+
     it('silences one line with a noqa comment', async () => {
       const out = await fixOnce('noqa.py', 'async def f():\n    pass\n\ndef main():\n    f()\n', /Ignore `never-awaited`/);
       assert.match(out, / {4}f\(\) {2}# noqa: never-awaited/);

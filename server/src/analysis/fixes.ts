@@ -60,6 +60,18 @@ function buildFix(ctx: FileContext, f: Finding, h: FixHint): QuickFix | undefine
         edits: [{ start: h.stmt.start, end: h.stmt.start, newText: 'async ' }],
       };
     }
+    case 'pass-function': {
+      const fn = child(h.call, 'function');
+      const args = child(h.call, 'arguments');
+      if (!fn || !args) return undefined;
+      const inner = namedChildren(args).filter((a) => a.type !== 'comment').map((a) => ctx.t(a));
+      return {
+        title: `Pass \`${ctx.t(fn)}\` and its arguments instead of calling it`,
+        code: f.code,
+        preferred: true,
+        edits: [{ start: h.call.start, end: h.call.end, newText: [ctx.t(fn), ...inner].join(', ') }],
+      };
+    }
     case 'keep-task': {
       const indent = indentOf(ctx.text, h.stmt.start);
       const edits: TextEdit[] = [...ensureTaskSet(ctx)];

@@ -15,7 +15,9 @@ export type FixHint =
   | { kind: 'keep-task'; stmt: PyNode; call: PyNode; variable?: string; fresh: string }
   | { kind: 'replace-sleep'; call: PyNode; parens: boolean }
   /** Turn a sync `with` / `for` into `async with` / `async for`. */
-  | { kind: 'make-async'; stmt: PyNode };
+  | { kind: 'make-async'; stmt: PyNode }
+  /** Pass the coroutine function and its arguments instead of a coroutine object. */
+  | { kind: 'pass-function'; call: PyNode };
 
 export interface Finding {
   code: RuleCode;
@@ -151,6 +153,7 @@ function checkAwaitableUse(ctx: FileContext, expr: PyNode, what: string, push: (
 
 function reportUse(ctx: FileContext, expr: PyNode, what: string, use: Use, push: (f: Finding) => void, followName: boolean, kind: 'coroutine' | 'awaitable-cm' = 'coroutine'): void {
   const awaitFix = (): FixHint[] => {
+    if (use.k === 'misuse' && use.why.includes('expects a function')) return passFunctionFix(expr);
     // `with session.get(url) as r:` wants `async with`, not `with await ...`.
     const withStmt = use.k === 'misuse' && kind === 'awaitable-cm' ? enclosingWith(expr) : undefined;
     if (withStmt) return canAwaitAt(withStmt) ? [{ kind: 'make-async', stmt: withStmt }] : [];
@@ -319,6 +322,10 @@ function useOf(ctx: FileContext, node: PyNode): Use {
       const f = call ? child(call, 'function') : undefined;
       if (!f) return OK;
       const ft = ctx.typeOf(f);
+      if (ft?.k === 'func' && ft.facts?.callableArg !== undefined && node.type === 'call') {
+        const positional = namedChildren(p).filter((a) => a.type !== 'keyword_argument' && a.type !== 'dictionary_splat');
+        if (positional[ft.facts.callableArg] === node) return { k: 'misuse', why: `passed to \`${ctx.t(f)}()\`, which expects a function to call, not a coroutine object` };
+      }
       if (ft?.k === 'func' && ft.q.startsWith('builtins.')) {
         const name = ft.q.slice('builtins.'.length);
         if (SYNC_VALUE_BUILTINS.has(name)) return { k: 'misuse', why: `passed to \`${name}()\`` };
@@ -439,6 +446,14 @@ function checkFor(ctx: FileContext, stmt: PyNode, push: (f: Finding) => void): v
     const fixes: FixHint[] = canAwaitAt(stmt) ? [{ kind: 'make-async', stmt }] : [];
     push({ code: 'coroutine-misused', node: right, start: right.start, end: right.end, message: `\`${describe(ctx, right)}\` is an async iterator; use \`async for\``, fixes });
   }
+}
+
+/** `start_soon(work(1, x))` → `start_soon(work, 1, x)`: only when the call has plain positional arguments. */
+function passFunctionFix(call: PyNode): FixHint[] {
+  const args = child(call, 'arguments');
+  if (!args || args.type !== 'argument_list') return [];
+  if (namedChildren(args).some((a) => a.type === 'keyword_argument' || a.type === 'dictionary_splat')) return [];
+  return [{ kind: 'pass-function', call }];
 }
 
 function enclosingWith(n: PyNode): PyNode | undefined {

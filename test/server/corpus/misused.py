@@ -3,6 +3,8 @@ import asyncio
 import contextlib
 
 import aiohttp
+import anyio
+import trio
 
 
 async def fetch() -> list:
@@ -68,3 +70,19 @@ async def requests_in_sync_with(session: aiohttp.ClientSession) -> None:
     # shape: aiohttp request used with a sync with
     with session.get("https://example.org") as resp:  # expect: coroutine-misused "session.get(\"https://example.org\")"
         print(resp)
+
+
+async def function_expected() -> None:
+    # shape: coroutine object passed to a trio nursery
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(fetch())  # expect: coroutine-misused "fetch()"
+    # shape: coroutine object passed to an anyio task group
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(fetch())  # expect: coroutine-misused "fetch()"
+    # shape: coroutine object as a loop callback
+    loop = asyncio.get_running_loop()
+    loop.call_later(1, fetch())  # expect: coroutine-misused "fetch()"
+    # shape: coroutine object passed to asyncio.to_thread
+    await asyncio.to_thread(fetch())  # expect: coroutine-misused "fetch()"
+    # shape: coroutine object passed to trio.run
+    trio.run(fetch())  # expect: coroutine-misused "fetch()"

@@ -1,6 +1,6 @@
 // Knowledge of the standard library's asyncio (tasks, streams, subprocess, sync primitives, loop)
 // plus the blocking standard-library calls that must not run inside `async def`.
-import { ClassFacts, co, coroutines, FunctionFacts, LibraryTable, val } from './types';
+import { ClassFacts, co, coroutines, FunctionFacts, LibraryTable, takesCallable, val } from './types';
 
 const consumer = (result: FunctionFacts['result'] = 'value', type?: string): FunctionFacts => ({
   result,
@@ -19,7 +19,7 @@ const functions: Record<string, FunctionFacts> = {
   'asyncio.ensure_future': consumer('task', 'asyncio.Task'),
   'asyncio.run': consumer('value'),
   'asyncio.run_coroutine_threadsafe': consumer('value'),
-  'asyncio.to_thread': co(),
+  'asyncio.to_thread': { result: 'coroutine', callableArg: 0 },
   'asyncio.open_connection': { result: 'coroutine', tupleTypes: ['asyncio.StreamReader', 'asyncio.StreamWriter'] },
   'asyncio.open_unix_connection': { result: 'coroutine', tupleTypes: ['asyncio.StreamReader', 'asyncio.StreamWriter'] },
   'asyncio.start_server': co('asyncio.Server'),
@@ -62,6 +62,11 @@ const loopMethods: Record<string, FunctionFacts> = {
   ]),
   create_task: consumer('task', 'asyncio.Task'),
   run_until_complete: consumer('value'),
+  call_soon: takesCallable(0),
+  call_soon_threadsafe: takesCallable(0),
+  call_later: takesCallable(1),
+  call_at: takesCallable(1),
+  run_in_executor: takesCallable(1),
 };
 
 const classes: Record<string, ClassFacts> = {

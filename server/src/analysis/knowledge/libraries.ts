@@ -1,6 +1,6 @@
 // Knowledge of common third-party async libraries: aiohttp, httpx, asyncpg, aiofiles,
 // redis.asyncio, anyio, trio, plus the blocking `requests` API.
-import { ClassFacts, co, coroutines, FunctionFacts, LibraryTable, val } from './types';
+import { ClassFacts, co, coroutines, FunctionFacts, LibraryTable, takesCallable, val } from './types';
 
 const awaitableCM = (type?: string): FunctionFacts => ({ result: 'awaitable-cm', type });
 const blocking = (replacement: string): FunctionFacts => ({ result: 'value', blocking: { replacement } });
@@ -34,7 +34,9 @@ const functions: Record<string, FunctionFacts> = {
   'anyio.connect_unix': co(),
   'anyio.create_tcp_listener': co(),
   'anyio.wait_all_tasks_blocked': co(),
-  'anyio.to_thread.run_sync': co(),
+  'anyio.to_thread.run_sync': { result: 'coroutine', callableArg: 0 },
+  'anyio.run': takesCallable(0),
+  'anyio.from_thread.run': takesCallable(0),
   'anyio.create_task_group': { result: 'value', type: 'anyio.TaskGroup', asyncOnlyCM: true },
   'trio.sleep': co(),
   'trio.sleep_forever': co(),
@@ -44,7 +46,9 @@ const functions: Record<string, FunctionFacts> = {
   'trio.open_tcp_stream': co(),
   'trio.open_tcp_listeners': co(),
   'trio.serve_tcp': co(),
-  'trio.to_thread.run_sync': co(),
+  'trio.to_thread.run_sync': { result: 'coroutine', callableArg: 0 },
+  'trio.run': takesCallable(0),
+  'trio.from_thread.run': takesCallable(0),
   'trio.open_nursery': { result: 'value', type: 'trio.Nursery', asyncOnlyCM: true },
   ...prefixed('requests.', Object.fromEntries(HTTP_VERBS.map((v) => [v, blocking('httpx.AsyncClient or aiohttp')]))),
 };
@@ -95,11 +99,11 @@ const classes: Record<string, ClassFacts> = {
   'anyio.AsyncFile': asyncFile,
   'trio.AsyncFile': asyncFile,
   'redis.asyncio.Redis': { methods: coroutines(REDIS_COMMANDS), asyncOnlyCM: true, enterType: 'redis.asyncio.Redis' },
-  'anyio.TaskGroup': { methods: { start: co() }, asyncOnlyCM: true, enterType: 'anyio.TaskGroup' },
+  'anyio.TaskGroup': { methods: { start: takesCallable(0, 'coroutine'), start_soon: takesCallable(0) }, asyncOnlyCM: true, enterType: 'anyio.TaskGroup' },
   'anyio.Lock': { methods: coroutines(['acquire']), asyncOnlyCM: true },
   'anyio.Semaphore': { methods: coroutines(['acquire']), asyncOnlyCM: true },
   'anyio.Event': { methods: coroutines(['wait']) },
-  'trio.Nursery': { methods: { start: co() } },
+  'trio.Nursery': { methods: { start: takesCallable(0, 'coroutine'), start_soon: takesCallable(0) }, asyncOnlyCM: true, enterType: 'trio.Nursery' },
   'trio.Lock': { methods: coroutines(['acquire']), asyncOnlyCM: true },
   'trio.Semaphore': { methods: coroutines(['acquire']), asyncOnlyCM: true },
   'trio.Event': { methods: coroutines(['wait']) },

@@ -26,7 +26,14 @@ export interface FunctionFacts {
   blocking?: { replacement: string };
   /** The result only works with `async with` (TaskGroup, timeout, nurseries). */
   asyncOnlyCM?: boolean;
+  /**
+   * Position of the argument that must be a function (called later), not a coroutine object:
+   * `nursery.start_soon(fn, *args)`, `loop.call_soon(callback)`, `asyncio.to_thread(func)`.
+   */
+  callableArg?: number;
 }
+
+export const takesCallable = (index = 0, result: FunctionFacts['result'] = 'value'): FunctionFacts => ({ result, callableArg: index });
 
 export interface ClassFacts {
   methods: Record<string, FunctionFacts>;
