@@ -138,6 +138,8 @@ def install_patches() -> None:
                 _blocking(st, info, cb, dt, t0)
             if st.mode is not None:
                 control_after(st, info, cb)
+            # As asyncio's own Handle._run: on 3.12+ a traceback keeps this frame alive (f_back).
+            self = cb = task = None
 
     def _run_once(self: Any) -> None:
         st = getattr(self, _STATE, None)
