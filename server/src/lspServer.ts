@@ -57,6 +57,7 @@ export function startServer(connection: Connection, wasmDir: string | undefined)
   let severities: Record<RuleCode, Severity> = { ...DEFAULT_SEVERITY };
   let hasConfigurationCapability = false;
   let hasWatchCapability = false;
+  let hasWorkspaceFoldersCapability = false;
   let folders: string[] = [];
   let initSettings: Settings | undefined;
   const pending = new Set<string>();
@@ -170,6 +171,7 @@ export function startServer(connection: Connection, wasmDir: string | undefined)
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     hasConfigurationCapability = !!params.capabilities.workspace?.configuration;
     hasWatchCapability = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration;
+    hasWorkspaceFoldersCapability = !!params.capabilities.workspace?.workspaceFolders;
     folders = (params.workspaceFolders ?? []).map((f) => toPath(f.uri));
     if (!folders.length && params.rootUri) folders = [toPath(params.rootUri)];
     initSettings = params.initializationOptions as Settings | undefined;
@@ -178,6 +180,7 @@ export function startServer(connection: Connection, wasmDir: string | undefined)
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
       serverInfo: { name: 'loopscope', version: '0.1.0' },
     };
@@ -190,12 +193,30 @@ export function startServer(connection: Connection, wasmDir: string | undefined)
     if (hasWatchCapability) {
       void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.py' }] }).catch(() => undefined);
     }
+    if (hasWorkspaceFoldersCapability) {
+      connection.workspace.onDidChangeWorkspaceFolders(async ({ added, removed }) => {
+        await ready;
+        for (const f of removed) {
+          const dir = toPath(f.uri);
+          folders = folders.filter((x) => x !== dir);
+          analyzer!.forgetFolder(dir);
+        }
+        const fresh = added.map((f) => toPath(f.uri));
+        folders.push(...fresh);
+        if (fresh.length) await indexFolders(fresh);
+        else schedule(analyzer!.openPaths().map(toUri));
+      });
+    }
     await ready;
     await readSettings();
+    await indexFolders(folders);
+  });
+
+  const indexFolders = async (list: string[]) => {
     const t0 = Date.now();
     let files = 0;
     let skipped = 0;
-    for (const folder of folders) {
+    for (const folder of list) {
       try {
         const r = await analyzer!.indexFolder(folder);
         files += r.files;
@@ -210,7 +231,7 @@ export function startServer(connection: Connection, wasmDir: string | undefined)
     void connection.sendNotification(IndexedNotification, { files, skipped, ms });
     // Definitions found by indexing can change open documents' results.
     schedule(analyzer!.openPaths().map(toUri));
-  });
+  };
 
   connection.onDidChangeConfiguration(async (change) => {
     if (hasConfigurationCapability) await readSettings();

@@ -202,6 +202,31 @@ describe('server behaviour (real server over LSP stdio)', function () {
     });
   });
 
+  describe('workspace folders added and removed', () => {
+    it('indexes an added folder and forgets a removed one', async () => {
+      const main = tmpWorkspace({ 'app.py': 'from shared_lib import job\n\nasync def main():\n    job()\n' });
+      const extra = tmpWorkspace({ 'shared_lib.py': 'async def job():\n    pass\n' });
+      const client = await LspClient.start({ folder: main });
+      try {
+        await client.waitIndexed();
+        const app = path.join(main, 'app.py');
+        assert.deepEqual(await client.open(app), []);
+        const folder = { uri: client.uriOf(extra), name: 'extra' };
+        const indexed = client.nextIndexed();
+        const flagged = client.nextDiagnostics(client.uriOf(app), (p) => p.diagnostics.length === 1);
+        await client.conn.sendNotification('workspace/didChangeWorkspaceFolders', { event: { added: [folder], removed: [] } });
+        assert.equal((await indexed).files, 1);
+        assert.deepEqual(summary((await flagged).diagnostics), ['4:5 never-awaited']);
+        await client.conn.sendNotification('workspace/didChangeWorkspaceFolders', { event: { added: [], removed: [folder] } });
+        // The removal is visible at the next check of app.py.
+        const after = await client.edit(app, [{ range: { start: { line: 4, character: 0 }, end: { line: 4, character: 0 } }, newText: '\n' }]);
+        assert.deepEqual(after, []);
+      } finally {
+        await client.stop();
+      }
+    });
+  });
+
   describe('quick fixes', () => {
     let client: LspClient;
     const dir = tmpWorkspace({});

@@ -42,6 +42,7 @@ export class LspClient {
   readonly latest = new Map<string, PublishDiagnosticsParams>();
   stderr = '';
   private waiters: Waiter[] = [];
+  private indexWaiters: ((p: { files: number; skipped: number; ms: number }) => void)[] = [];
   private versions = new Map<string, number>();
   private texts = new Map<string, string>();
   private indexed: Promise<{ files: number; skipped: number; ms: number }>;
@@ -62,7 +63,12 @@ export class LspClient {
       }
       this.waiters = still;
     });
-    conn.onNotification('loopscope/indexed', (p) => resolveIndexed(p));
+    conn.onNotification('loopscope/indexed', (p) => {
+      resolveIndexed(p);
+      const waiters = this.indexWaiters;
+      this.indexWaiters = [];
+      for (const w of waiters) w(p);
+    });
     conn.onNotification('window/logMessage', (p: { message: string }) => this.logs.push(p.message));
     conn.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) => p.items.map((i) => (i.section === 'loopscope' ? this.settings : null)));
     conn.onRequest('client/registerCapability', () => null);
@@ -83,12 +89,17 @@ export class LspClient {
       workspaceFolders: folderUri ? [{ uri: folderUri, name: path.basename(opts.folder!) }] : null,
       initializationOptions: opts.initializationOptions,
       capabilities: {
-        workspace: { configuration: opts.configuration !== false, didChangeWatchedFiles: { dynamicRegistration: true } },
+        workspace: { configuration: opts.configuration !== false, didChangeWatchedFiles: { dynamicRegistration: true }, workspaceFolders: true },
         textDocument: { publishDiagnostics: { versionSupport: true }, codeAction: { codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix', 'source.fixAll'] } } } },
       },
     });
     await conn.sendNotification('initialized', {});
     return client;
+  }
+
+  /** The next `loopscope/indexed` notification (e.g. after adding a workspace folder). */
+  nextIndexed(): Promise<{ files: number; skipped: number; ms: number }> {
+    return new Promise((r) => this.indexWaiters.push(r));
   }
 
   /** Resolves when the server has indexed the workspace folder(s). */

@@ -271,6 +271,14 @@ export class Analyzer {
     }
   }
 
+  /** A workspace folder was removed: its closed files leave the index. */
+  forgetFolder(folder: string): void {
+    const prefix = folder.endsWith(path.sep) ? folder : folder + path.sep;
+    for (const file of [...this.index.files.values()]) {
+      if (file.startsWith(prefix) && !this.docs.has(file)) this.index.remove(file);
+    }
+  }
+
   /** A file changed on disk (not open): refresh its summary. */
   fileChangedOnDisk(filePath: string, deleted: boolean): void {
     if (this.docs.has(filePath)) return;
