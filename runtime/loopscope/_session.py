@@ -320,7 +320,10 @@ class Session:
 
     def _collect(self) -> Optional[Dict[str, Any]]:
         new_tasks, self.new_tasks = self.new_tasks, []
-        dirty, self.dirty = self.dirty, set()
+        dirty_set, self.dirty = self.dirty, set()
+        # A loop thread that looked up the old set just before the swap may still add to it:
+        # iterate a copy (a late mark is picked up by that task's next step).
+        dirty = list(dirty_set)
         done, self.done_tasks = self.done_tasks, []
         new_futs, self.new_futures = self.new_futures, []
         events = self.events

@@ -74,6 +74,10 @@ class IdentityTest(unittest.TestCase):
         plain = self.check([str(EXAMPLES / "forgotten_await.py")])
         self.assertIn(b"was never awaited", plain.stderr)
 
+    def test_never_awaited_with_user_origin_tracking(self) -> None:
+        plain = self.check([os.path.join(P, "ident_origin.py")])
+        self.assertIn(b"Coroutine created at (most recent call last)", plain.stderr)
+
     def test_unretrieved_exception_log_unchanged(self) -> None:
         plain = self.check([str(EXAMPLES / "unretrieved_exception.py")])
         self.assertIn(b"Task exception was never retrieved", plain.stderr)
