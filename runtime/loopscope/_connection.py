@@ -201,11 +201,13 @@ class Pump:
             return
         self.batches_out += 1
         self.events_out += len(batch["events"])
-        if ch is None:
-            self.bytes_out += len(_wire.encode(batch))
-            return
         try:
+            if ch is None:
+                self.bytes_out += len(_wire.encode(batch))
+                return
             self.bytes_out += ch.send(batch)
+        except _wire.WireError:  # over the line limit: lose this batch, say so in the next one
+            S.dropped_since += len(batch["events"])
         except OSError:
             self.detach(ch)
 
@@ -235,7 +237,10 @@ class Pump:
                 resp = {"type": "response", "id": rid, "ok": False,
                         "error": "internal error in the runtime: %s: %s" % (type(e).__name__, e)}
             try:
-                ch.send(resp)
+                try:
+                    ch.send(resp)
+                except _wire.WireError as e:
+                    ch.send({"type": "response", "id": rid, "ok": False, "error": str(e)})
             except OSError:
                 break
             finally:

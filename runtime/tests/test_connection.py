@@ -160,6 +160,20 @@ class AttachTest(unittest.TestCase):
         seen = a.events_until(lambda e: e["kind"] == "task.created" and e["name"] == "serve")
         self.assertIn("loop.created", [e["kind"] for e in seen])
         serve = [e for e in seen if e.get("name") == "serve"][0]
+        a.close()
+        # The debugger went away; a new one attaches and is told everything again.
+        for _attempt in range(200):  # until the runtime has noticed the first one left
+            a = _Attacher(port)
+            a.send({"type": "attach", "protocol": 1, "token": token})
+            reply = a.recv()
+            if reply["type"] == "hello":
+                break
+            self.assertEqual(reply["reason"], "another debugger is already attached")
+            a.close()
+        self.assertEqual(reply["type"], "hello")
+        a.send({"type": "welcome", "protocol": 1})
+        seen = a.events_until(lambda e: e["kind"] == "task.created" and e["name"] == "serve")
+        self.assertEqual([e["task"] for e in seen if e.get("name") == "serve"], [serve["task"]])
         a.send({"type": "request", "id": 1, "command": "cancelTask", "args": {"task": serve["task"]}})
         while True:
             msg = a.recv()
