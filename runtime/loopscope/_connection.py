@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hmac
+import json
 import ipaddress
 import os
 import platform
@@ -83,6 +84,7 @@ class Channel:
         self.rfile = sock.makefile("rb")
         self.wlock = threading.Lock()
         self.closed = False
+        self.last_line = b""
 
     def send(self, msg: Dict[str, Any]) -> int:
         data = _wire.encode(msg)
@@ -94,6 +96,7 @@ class Channel:
         line = self.rfile.readline(_wire.MAX_LINE_BYTES + 2)
         if not line:
             raise EOFError("connection closed")
+        self.last_line = line
         if not line.endswith(b"\n") and len(line) > _wire.MAX_LINE_BYTES:
             raise _wire.WireError("line exceeds %d bytes" % _wire.MAX_LINE_BYTES)
         return _wire.decode(line)
@@ -250,7 +253,20 @@ class Pump:
         self.detach(ch)
 
     def _answer_malformed(self, ch: Channel, err: Exception) -> bool:
-        return False
+        """A request that fails validation but carries an id is answered ok:false with the
+        validation error; anything else is unusable and closes the connection."""
+        raw = getattr(ch, "last_line", b"")
+        try:
+            msg = json.loads(raw)
+        except ValueError:
+            return False
+        if not (isinstance(msg, dict) and msg.get("type") == "request" and type(msg.get("id")) is int):
+            return False
+        try:
+            ch.send({"type": "response", "id": msg["id"], "ok": False, "error": "invalid request: %s" % err})
+        except OSError:
+            return False
+        return True
 
     def final_flush(self, code: Optional[int]) -> None:
         """At interpreter exit: report the exit code (when known) and push out everything pending."""

@@ -138,6 +138,19 @@ class ControlTest(unittest.TestCase):
         self.assertIn("no task with id 9999", c.request("cancelTask", {"task": 9999}, ok=False)["error"])
         self.assertIn("no task", c.request("awaitChain", {"task": 9999}, ok=False)["error"])
         self.assertIn("no open event loop", c.request("stepTick", {"loop": 42}, ok=False)["error"])
+        # A request that does not validate is answered, and the session goes on.
+        c.next_id += 1
+        c._send({"type": "request", "id": c.next_id, "command": "cancelTask", "args": {"task": "seven"}})
+        rid = c.next_id
+        resp = c.wait(lambda: c.responses.get(rid), what="answer to an invalid request")
+        self.assertFalse(resp["ok"])
+        self.assertIn("invalid request: cancelTask.args.task: expected a non-negative integer", resp["error"])
+        c.next_id += 1
+        c._send({"type": "request", "id": c.next_id, "command": "reboot", "args": {}})
+        rid = c.next_id
+        resp = c.wait(lambda: c.responses.get(rid), what="answer to an unknown command")
+        self.assertEqual(resp["error"], "invalid request: request: unknown command 'reboot'")
+        self.assertIn("stats", c.request("snapshot"))
         c.request("continue")
         m = c.mark()
         c.request("pause")
