@@ -78,7 +78,7 @@ banner('python suites (runtime + examples on every CPython 3.9+)');
 {
   const t0 = Date.now();
   const py = await runPythonSuites();
-  results.push({ title: `python suites on ${py.interpreters.length} interpreters`, passed: py.passed, failed: py.failed, skipped: py.skipped, ok: py.failed === 0, ms: Date.now() - t0 });
+  results.push({ title: `python suites on CPython ${py.interpreters.map((i) => i.split(' ')[0]).join(', ') || '(none found)'}`, passed: py.passed, failed: py.failed, skipped: py.skipped, ok: py.failed === 0, ms: Date.now() - t0 });
 }
 
 if (pkg.scripts?.['test:e2e']) {
