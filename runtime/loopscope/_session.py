@@ -130,7 +130,7 @@ class Session:
         self._task_ids = itertools.count(1)
         self._loop_ids = itertools.count(1)
         self.next_future = 0
-        self.next_finding = 0
+        self._finding_ids = itertools.count(1)
         self.tasks_total = 0
         self.by_addr: Dict[int, TaskInfo] = {}
         self.live: Dict[int, TaskInfo] = {}
@@ -297,9 +297,7 @@ class Session:
     def add_finding(self, kind: str, message: str, location: Optional[Dict[str, Any]],
                     task: Optional[int] = None, duration_ms: Optional[float] = None,
                     chains: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:
-        with self.lock:
-            self.next_finding += 1
-            fid = self.next_finding
+        fid = next(self._finding_ids)  # no lock: the loop thread never waits for the writer
         ev: Dict[str, Any] = {
             "kind": "finding", "ts": self.ts(), "finding": fid, "findingKind": kind,
             "message": message, "location": location, "task": task,
