@@ -191,6 +191,8 @@ def install_patches() -> None:
                     pinfo = S.register_task(parent, st)
             if info is None:
                 info = S.register_task(task, st, coro)
+            else:  # registered early (an eager parent); 3.13 names it only after the factory
+                info.name = task.get_name()
             info.site = _inspect.user_site(getframe(1))
             info.parent = pinfo.id if pinfo is not None else None
             if info.wake is None and not info.steps:  # its first step was scheduled by its creator
