@@ -120,6 +120,16 @@ WORKLOADS: Dict[str, Callable[[Dict[str, int]], Coroutine[Any, Any, Dict[str, An
 
 
 def _maxrss_bytes() -> int:
+    # Linux: VmHWM is the peak RSS of this process image. ru_maxrss is not usable there: exec
+    # folds the pre-exec image's peak into it, and subprocess spawns via vfork, so a child would
+    # inherit the driver's peak (which grows while it decodes 100k-event batches).
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     # ru_maxrss is KiB on Linux and bytes on macOS.
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss if sys.platform == "darwin" else rss * 1024
