@@ -32,6 +32,10 @@ describe('e2e: Loopscope session on the worker pool', () => {
 
   it('shows tasks in Async Tasks, steps one tick, filters, exports a trace, and ends on Continue', async () => {
     const { wb, ws } = vscode();
+    // The debug "stopped" event trails the status update; once it lands VS Code moves focus to the stopped frame's
+    // editor, which would close an input box opened in between. Its reason names the tick that just ran.
+    const stoppedAfterTick = (tick: number): Promise<void> =>
+      wb.view('Call Stack').locator('.monaco-list-row', { hasText: new RegExp(`tick ${tick.toLocaleString('en-US')}: ran `, 'i') }).first().waitFor({ state: 'visible' });
     await wb.openFile(FILE);
     await wb.step('start-debugging', async () => {
       await wb.page.keyboard.press('F5');
@@ -61,6 +65,7 @@ describe('e2e: Loopscope session on the worker pool', () => {
       .waitFor({ state: 'visible' });
     const after = tickOf((await status.innerText()).trim());
     assert.equal(after, before + 1, `Step Tick should run exactly one tick (was ${before}, now ${after})`);
+    await stoppedAfterTick(after);
     for (const name of ['worker-1', 'worker-2', 'worker-3']) {
       await pane.locator('.monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible' });
     }
@@ -70,6 +75,7 @@ describe('e2e: Loopscope session on the worker pool', () => {
     for (let expected = after + 1; expected <= after + 2; expected++) {
       await wb.clickViewAction('Async Tasks', 'Step Tick');
       await wb.statusBarItem(new RegExp(`Loopscope: tick ${expected.toLocaleString('en-US')} · `)).waitFor({ state: 'visible' });
+      await stoppedAfterTick(expected);
     }
     await pane.locator('.monaco-list-row', { hasText: /worker-\d.*Queue\.get/ }).first().waitFor({ state: 'visible' });
     await wb.screenshot('workers-waiting');

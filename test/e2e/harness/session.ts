@@ -44,7 +44,7 @@ export function useVsCode(opts: VsCodeOptions): () => VsCode {
     try {
       if (failed && server) {
         mkdirSync(dir, { recursive: true });
-        if (current) await current.wb.saveFailureArtifacts(server.log());
+        if (current) await current.wb.saveFailureArtifacts(server.log(), test?.err);
         else writeFileSync(join(dir, 'code-server.log'), server.log());
       }
     } finally {

@@ -1,7 +1,7 @@
 // Drives the VS Code workbench served by code-server through Debian chromium (playwright-core), the way a user
 // would: Quick Open, command palette, Problems panel, tree views, status bar, debug toolbar. Every wait is on a
 // UI condition (auto-waiting locators / waitForFunction); every step can leave a screenshot in test-results/e2e/.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { REPO_ROOT } from './codeServer';
@@ -49,6 +49,7 @@ export class Workbench {
   /** Launches chromium, opens the workbench and waits until it is interactive. */
   static async open(url: string, testName: string): Promise<Workbench> {
     const artifactsDir = join(RESULTS_DIR, testName.replace(/[^\w.-]+/g, '-').slice(0, 80));
+    rmSync(artifactsDir, { recursive: true, force: true }); // no stale screenshots from an earlier run
     mkdirSync(artifactsDir, { recursive: true });
     const browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
@@ -96,7 +97,8 @@ export class Workbench {
   }
 
   /** On failure: a screenshot, the browser console and the given server log, next to the step screenshots. */
-  async saveFailureArtifacts(serverLog: string): Promise<void> {
+  async saveFailureArtifacts(serverLog: string, error?: Error): Promise<void> {
+    if (error) writeFileSync(join(this.artifactsDir, 'error.txt'), `${error.stack ?? error.message}\n`);
     await this.page.screenshot({ path: join(this.artifactsDir, 'FAILED.png') }).catch(() => undefined);
     writeFileSync(join(this.artifactsDir, 'browser-console.log'), this.consoleLines.join('\n'));
     writeFileSync(join(this.artifactsDir, 'code-server.log'), serverLog);
