@@ -230,6 +230,7 @@ export class RuntimeListener {
   }
 
   private async onConnection(socket: net.Socket): Promise<void> {
+    socket.setNoDelay(true); // the handshake and every response are small writes: no Nagle/delayed-ACK stall
     if (this.result) {
       refuse(socket, 'a runtime is already connected to this session');
       return;
@@ -279,7 +280,7 @@ export async function attachToRuntime(host: string, port: number, token: string,
     throw new Error(`Loopscope only attaches over the loopback interface; "${host}" is not a loopback address. Use 127.0.0.1 (forward the port with ssh -L for remote processes).`);
   }
   const socket = await new Promise<net.Socket>((resolve, reject) => {
-    const s = net.connect({ host, port });
+    const s = net.connect({ host, port, noDelay: true });
     s.once('connect', () => { s.off('error', reject); resolve(s); });
     s.once('error', (err: NodeJS.ErrnoException) => {
       reject(new Error(err.code === 'ECONNREFUSED'

@@ -81,6 +81,10 @@ class Channel:
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
+        try:  # small messages (responses, `paused`) must not wait for a delayed ACK (~40 ms)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
         self.rfile = sock.makefile("rb")
         self.wlock = threading.Lock()
         self.closed = False
@@ -336,6 +340,7 @@ class Listener(threading.Thread):
         fam = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.sock = socket.socket(fam, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # inherited by accepted sockets (Channel sets it too)
         self.sock.bind((host, port))
         self.sock.listen(4)
         self.host = host
