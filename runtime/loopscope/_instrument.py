@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import asyncio.base_events as _base_events
 import asyncio.events as _events
+import os
 import sys
 import threading
 import time
@@ -451,10 +452,15 @@ def _exception_context(ctx: Dict[str, Any]) -> None:
         fut = ctx.get("future")
         info = S.task_info(fut) if fut is not None else None
         label = "Task %s" % info.name if info is not None else _inspect.future_label(fut)
+        raised = _inspect.raise_location(exc) if isinstance(exc, BaseException) else None
         text = "%s: exception was never retrieved: %s" % (label, _inspect.safe_repr(exc, 200))
-        S.add_finding("unretrieved-exception", text,
-                      _inspect.raise_location(exc) if isinstance(exc, BaseException) else None,
-                      info.id if info is not None else None)
+        if raised is not None:
+            text += " raised at %s:%d" % (os.path.basename(raised["file"]), raised["line"])
+        # The fix belongs where the task was created (await it / keep and check it); the
+        # raising line stays in the message.
+        site = info.site if info is not None else None
+        loc = {"file": site[0], "line": site[1]} if site is not None else raised
+        S.add_finding("unretrieved-exception", text, loc, info.id if info is not None else None)
     elif msg.startswith("Task was destroyed but it is pending"):
         task = ctx.get("task")
         info = S.task_info(task) if task is not None else None

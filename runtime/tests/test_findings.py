@@ -1,6 +1,7 @@
 # Findings reported for the bug gallery (examples/) and own programs: never-awaited coroutine with
-# its origin line, blocking call with the line that blocked, unretrieved task exception with the
-# raising line, task destroyed while pending, and a stall with every stuck task's await chain.
+# its origin line, blocking call with the line that blocked, unretrieved task exception at the
+# task's creation line (raising line in the message), task destroyed while pending, and a stall
+# with every stuck task's await chain.
 from __future__ import annotations
 
 import re
@@ -40,13 +41,17 @@ class FindingsTest(unittest.TestCase):
         self.assertEqual(c.finish(), 0)
         self.assertEqual(_findings(c, "blocking-call"), [])
 
-    def test_unretrieved_exception_with_raising_line(self) -> None:
+    def test_unretrieved_exception_at_creation_site_with_raising_line(self) -> None:
         prog = str(EXAMPLES / "unretrieved_exception.py")
         c = Consumer([prog])
         self.assertEqual(c.finish(), 0)
         f = _findings(c, "unretrieved-exception")
         self.assertEqual(len(f), 1)
-        self.assertEqual(f[0]["location"], {"file": prog, "line": line_of(prog, "raise ConnectionError")})
+        # Located where the user must fix it (the create_task call), raising line in the message.
+        self.assertEqual(f[0]["location"], {"file": prog, "line": line_of(prog, "create_task(sync_inventory()")})
+        self.assertTrue(f[0]["message"].endswith(
+            "raised at unretrieved_exception.py:%d" % line_of(prog, "raise ConnectionError")), f[0]["message"])
+        self.assertIn("ConnectionError('inventory service refused the connection')", f[0]["message"])
         self.assertEqual(c.find("task.created", task=f[0]["task"])[0]["name"], "sync-inventory")
         self.assertIn(b"Task exception was never retrieved", c.stderr)  # user output intact
 

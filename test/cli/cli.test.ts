@@ -134,6 +134,9 @@ describe('loopscope CLI', function () {
     const f = report.findings.find((x) => x.kind === 'unretrieved-exception');
     assert.ok(f, JSON.stringify(report.findings));
     assert.equal(f.location?.line, bugLine('unretrieved_exception.py'));
+    assert.equal(f.location?.file, examplePath('unretrieved_exception.py'));
+    // Where it failed stays visible in the message.
+    assert.ok(f.message.endsWith(`raised at unretrieved_exception.py:${lineOf('unretrieved_exception.py', 'raise ConnectionError')}`), f.message);
     assert.equal(f.taskId, t.id);
   });
 
