@@ -4,8 +4,8 @@ error is silently lost; the program prints a cheerful summary and exits 0. The o
 trace is asyncio's "Task exception was never retrieved" log on stderr, printed when
 the task object is garbage-collected, far from where it failed.
 
-Loopscope's runtime reports an ``unretrieved-exception`` finding with the raising
-line; the language server flags the task that is kept but never used.
+Loopscope's runtime reports an ``unretrieved-exception`` finding at the marked line,
+where the task was created, naming the line that raised.
 Expected output: ``inventory sync scheduled`` then ``done, 0 errors reported``.
 """
 import asyncio
