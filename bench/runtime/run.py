@@ -18,6 +18,7 @@ import os
 import platform
 import pstats
 import secrets
+import signal
 import socket
 import statistics
 import subprocess
@@ -206,6 +207,12 @@ def _child_cmd(python: str, mode: str, workload: str, params: Dict[str, Any],
     return cmd
 
 
+def _child_setup() -> None:
+    # A driver started in the background without job control has SIGINT ignored; children must
+    # start as they would from a terminal (Python then installs its KeyboardInterrupt handler).
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_child(python: str, mode: str, workload: str, params: Dict[str, Any],
               profile_to: Optional[str] = None,
               expected_tasks: Optional[int] = None) -> Dict[str, Any]:
@@ -230,7 +237,8 @@ def run_child(python: str, mode: str, workload: str, params: Dict[str, Any],
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, timeout=CHILD_TIMEOUT_S)
+                              stderr=subprocess.PIPE, timeout=CHILD_TIMEOUT_S,
+                              preexec_fn=_child_setup)
         process_wall = time.perf_counter() - t0
         with open(result_path, encoding="utf-8") as fh:
             text = fh.read()
@@ -408,6 +416,19 @@ def _machine(python: str) -> Dict[str, Any]:
     return info
 
 
+def _git_revision() -> Optional[str]:
+    """HEAD plus whether runtime/ has uncommitted changes (what was actually measured)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "runtime/loopscope"],
+                               cwd=ROOT, text=True, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL).stdout.strip()
+    except OSError:
+        return None
+    return head + (" + uncommitted runtime/loopscope changes" if dirty else "") if head else None
+
+
 def _runtime_present(python: str) -> Optional[str]:
     env = dict(os.environ, PYTHONPATH=RUNTIME_DIR)
     probe = subprocess.run([python, "-c", "import importlib.util, loopscope\n"
@@ -482,6 +503,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         "repetitions": reps,
         "modes": modes,
         "machine": _machine(args.python),
+        "runtimeRevision": _git_revision(),
         "loadAverageBefore": load_before,
         "loadAverageAfter": os.getloadavg() if hasattr(os, "getloadavg") else None,
         "method": ("each run is a fresh subprocess; modes interleaved with rotating order per "
