@@ -78,6 +78,8 @@ export class LoopscopeSession extends LoggingDebugSession {
   protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
     this.pendingFilters = args.filters;
     this.stepper?.setFilters(args.filters);
+    // The runtime pauses on these events itself; a lost update only costs the in-time stop.
+    this.stepper?.syncPauseOn().catch(() => undefined);
     this.sendResponse(response);
   }
 
@@ -86,6 +88,7 @@ export class LoopscopeSession extends LoggingDebugSession {
     await this.startTarget(response, () => DebugTarget.launch({
       program: args.program, module: args.module, args: args.args, cwd: args.cwd, env: args.env, python: args.python,
       stopOnEntry: args.stopOnEntry, blockingThresholdMs: args.blockingThresholdMs, stepEvents: args.trace === true,
+      pauseOn: this.pendingFilters,
       stdio: args.console === 'integratedTerminal' && this.supportsRunInTerminal ? 'terminal' : 'pipe',
       runInTerminal: (cmd) => this.runInTerminal(cmd.command, cmd.args, cmd.cwd, cmd.extraEnv, args.program ?? args.module ?? 'Python'),
     }, { recordTrace: args.trace === true }), args.justMyCode);
@@ -95,6 +98,7 @@ export class LoopscopeSession extends LoggingDebugSession {
     await this.configuredOrTimeout();
     await this.startTarget(response, () => DebugTarget.attach({
       host: args.host, port: args.port, token: args.token, tokenFile: args.tokenFile, stepEvents: args.trace === true,
+      pauseOn: this.pendingFilters,
     }, { recordTrace: args.trace === true }), args.justMyCode);
   }
 

@@ -68,6 +68,16 @@ export class Stepper {
     this.enabled = new Set(filters.filter((f): f is FilterId => EXCEPTION_FILTERS.some((x) => x.filter === f)));
   }
 
+  /** The runtime's `pauseOn` option for the enabled filters: it then holds the loop by itself. */
+  get pauseOn(): FilterId[] {
+    return [...this.enabled];
+  }
+
+  /** Tells a connected runtime about changed filters. */
+  async syncPauseOn(): Promise<void> {
+    if (this.rt.pausesOnEvents) await this.rt.request('setOptions', { pauseOn: this.pauseOn });
+  }
+
   get filters(): ReadonlySet<FilterId> {
     return this.enabled;
   }
@@ -148,6 +158,16 @@ export class Stepper {
       this.current = { loop: e.loop, reason: 'exception', description: exc.description, focusTask: this.focusable(exc.taskId) ?? this.focusFromRan(e), exception: exc };
       return this.current;
     }
+    if (e.trigger && (e.reason === 'exception' || e.reason === 'finding')) {
+      // The runtime paused on an event whose filter was switched off here since: still say why.
+      const t = e.trigger;
+      const hit: ExceptionStop = {
+        filter: t.filter as FilterId, taskId: t.task, location: null, exceptionType: t.filter,
+        description: e.description, details: e.description,
+      };
+      this.current = { loop: e.loop, reason: 'exception', description: e.description, focusTask: this.focusable(t.task) ?? this.focusFromRan(e), exception: hit };
+      return this.current;
+    }
     const reason: StopReason = e.reason === 'entry' ? 'entry' : e.reason === 'pause' ? 'pause' : 'step';
     let focus: number | null = null;
     if (e.reason === 'task-stepped' && this.runUntilTask !== null) focus = this.focusable(this.runUntilTask);
@@ -226,6 +246,9 @@ export class Stepper {
     const key = loop ?? -1;
     if (this.pendingExceptions.has(key)) return null; // the first hit wins; later ones are still findings
     this.pendingExceptions.set(key, hit);
+    // A runtime with `pauseOn` has already decided to hold the loop at its next tick boundary
+    // (even if the program is about to end); a pause request from here could arrive too late.
+    if (this.rt.pausesOnEvents && (loop === undefined || this.model.loops.get(loop)?.tickControl !== false)) return null;
     this.pause(loop).catch(() => {
       // The loop closed or the program is ending; the finding itself is still reported.
       this.pendingExceptions.delete(key);

@@ -26,6 +26,8 @@ export interface LaunchSpec {
   stopOnEntry?: boolean;
   blockingThresholdMs?: number;
   stepEvents?: boolean;
+  /** Exception-filter ids the runtime itself pauses on (welcome option `pauseOn`). */
+  pauseOn?: string[];
   /**
    * `pipe`: output arrives via onOutput (adapter, internal console); `inherit`: the program owns
    * this process's stdio (CLI); `terminal`: started by `runInTerminal` (adapter, integrated terminal).
@@ -44,6 +46,7 @@ export interface AttachSpec {
   tokenFile?: string;
   stepEvents?: boolean;
   blockingThresholdMs?: number;
+  pauseOn?: string[];
 }
 
 export interface ExitInfo {
@@ -59,6 +62,8 @@ export interface OutputChunk { category: 'stdout' | 'stderr'; text: string }
 /** Anything that can send requests to the runtime (the stepper and session depend on this only). */
 export interface RuntimeRequester {
   request<C extends RequestCommand>(command: C, args?: RequestArgs[C], timeoutMs?: number): Promise<ResponseBodies[C]>;
+  /** True when the runtime holds the loop itself after events named in `pauseOn`. */
+  readonly pausesOnEvents?: boolean;
 }
 
 export class DebugTarget implements RuntimeRequester {
@@ -108,6 +113,7 @@ export class DebugTarget implements RuntimeRequester {
       stopOnEntry: spec.stopOnEntry ?? false,
       stepEvents: spec.stepEvents ?? false,
       ...(spec.blockingThresholdMs !== undefined ? { blockingThresholdMs: spec.blockingThresholdMs } : {}),
+      ...(spec.pauseOn ? { pauseOn: [...spec.pauseOn] } : {}),
     };
     const listener = await RuntimeListener.open(token, options);
     const cmd = buildRuntimeCommand({
@@ -178,6 +184,7 @@ export class DebugTarget implements RuntimeRequester {
     const options: WelcomeOptions = {
       stepEvents: spec.stepEvents ?? false,
       ...(spec.blockingThresholdMs !== undefined ? { blockingThresholdMs: spec.blockingThresholdMs } : {}),
+      ...(spec.pauseOn ? { pauseOn: [...spec.pauseOn] } : {}),
     };
     const conn = await attachToRuntime(spec.host ?? '127.0.0.1', spec.port, token, options).catch((err: Error) => {
       throw new LaunchError(err.message);
@@ -263,6 +270,11 @@ export class DebugTarget implements RuntimeRequester {
   request<C extends RequestCommand>(command: C, args?: RequestArgs[C], timeoutMs?: number): Promise<ResponseBodies[C]> {
     if (!this.connection) return Promise.reject(new Error('the program is not connected to Loopscope'));
     return this.connection.request(command, args, timeoutMs);
+  }
+
+  /** Whether the runtime holds its loops itself after `pauseOn` events (hello capability). */
+  get pausesOnEvents(): boolean {
+    return this.connection?.hello.capabilities.pauseOn === true;
   }
 
   get connected(): boolean {

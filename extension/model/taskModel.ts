@@ -156,6 +156,7 @@ export class TaskModel {
         t.steps = e.steps;
         t.busyMs = e.busyMs;
         t.waitingOn = null;
+        if (e.lastWaitingOn) t.lastWaitingOn = e.lastWaitingOn;
         t.doneAt = e.ts;
         this.liveCount--;
         this.finishedOrder.push(t.id);
@@ -289,6 +290,7 @@ export class TaskModel {
         t.exception = s.exception ?? null;
         t.cancelledBy = s.cancelledBy ?? null;
         t.waitingOn = null;
+        if (s.lastWaitingOn) t.lastWaitingOn = s.lastWaitingOn;
         this.liveCount--;
         this.finishedOrder.push(t.id);
       }

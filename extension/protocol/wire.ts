@@ -24,6 +24,8 @@ export interface Capabilities {
   locals?: boolean;
   cancel?: boolean;
   eagerTasks?: boolean;
+  /** The runtime honours the `pauseOn` option (holds the loop itself after a matching event). */
+  pauseOn?: boolean;
   loopImplementations?: string[];
   [extra: string]: unknown;
 }
@@ -50,6 +52,8 @@ export interface WelcomeOptions {
   stepEvents?: boolean;
   flushIntervalMs?: number;
   maxFinishedTasks?: number;
+  /** Exception-filter ids (`task-failed`, `stall`, …): the runtime holds the loop after such an event. */
+  pauseOn?: string[];
 }
 
 export interface WelcomeMessage { type: 'welcome'; protocol: number; options?: WelcomeOptions }
@@ -77,7 +81,9 @@ export type Message =
 export interface WokenBy { task?: number; label: string }
 export type LiveState = 'running' | 'ready' | 'waiting';
 export type Outcome = 'result' | 'exception' | 'cancelled';
-export type PauseReason = 'entry' | 'pause' | 'step-tick' | 'step-callback' | 'task-stepped';
+export type PauseReason = 'entry' | 'pause' | 'step-tick' | 'step-callback' | 'task-stepped' | 'exception' | 'finding';
+/** Which `pauseOn` event made the runtime hold the loop (paused reason `exception` / `finding`). */
+export interface PauseTrigger { filter: string; task: number | null; finding: number | null }
 
 export interface LoopCreatedEvent { kind: 'loop.created'; ts: number; loop: number; thread: { id: number; name: string }; cls: string; tickControl: boolean }
 export interface LoopClosedEvent { kind: 'loop.closed'; ts: number; loop: number }
@@ -98,6 +104,8 @@ export interface TaskDoneEvent {
   exception: { type: string; message: string; location: Location | null } | null;
   cancelledBy: { task: number | null; location: Location | null } | null;
   steps: number; busyMs: number;
+  /** The latest wait the runtime observed (also when the task waited and ended within one batch). */
+  lastWaitingOn: WaitTarget | null;
 }
 export interface FutureCreatedEvent { kind: 'future.created'; ts: number; future: number; loop: number; label: string; site: Location | null; awaitedBy: number[] }
 export interface FutureDoneEvent { kind: 'future.done'; ts: number; future: number; outcome: Outcome }
@@ -108,7 +116,7 @@ export interface FindingEvent {
   location: Location | null; task: number | null; durationMs: number | null;
   chains?: { task: number; frames: Frame[] }[];
 }
-export interface PausedEvent { kind: 'paused'; ts: number; loop: number; tick: number; reason: PauseReason; description: string; ran: WokenBy[] }
+export interface PausedEvent { kind: 'paused'; ts: number; loop: number; tick: number; reason: PauseReason; description: string; ran: WokenBy[]; trigger?: PauseTrigger }
 export interface ResumedEvent { kind: 'resumed'; ts: number; loop: number }
 export interface StatsEvent { kind: 'stats'; ts: number; tasksLive: number; tasksTotal: number; futuresLive: number; dropped: number; retainedFinished: number }
 export interface ProcessExitEvent { kind: 'process.exit'; ts: number; code: number }
@@ -133,6 +141,7 @@ export interface TaskSnapshot extends Partial<Omit<TaskCreatedEvent, 'kind'>>, P
   result?: string | null;
   exception?: TaskDoneEvent['exception'];
   cancelledBy?: TaskDoneEvent['cancelledBy'];
+  lastWaitingOn?: TaskDoneEvent['lastWaitingOn'];
 }
 export interface SnapshotResult {
   loops: (Partial<Omit<LoopCreatedEvent, 'kind'>> & { tick?: number; paused?: boolean; closed?: boolean })[];
@@ -227,11 +236,11 @@ const objOf = (fields: Record<string, Check>): Check => {
 };
 const isOptions = objOf({
   'stopOnEntry?': isBool, 'blockingThresholdMs?': isNum, 'stepEvents?': isBool, 'flushIntervalMs?': isNum,
-  'maxFinishedTasks?': isInt,
+  'maxFinishedTasks?': isInt, 'pauseOn?': arrayOf(isStr),
 });
 const isCapabilities = objOf({
   'tickControl?': isBool, 'callbackStepping?': isBool, 'awaitChains?': isBool, 'locals?': isBool,
-  'cancel?': isBool, 'eagerTasks?': isBool, 'loopImplementations?': arrayOf(isStr),
+  'cancel?': isBool, 'eagerTasks?': isBool, 'loopImplementations?': arrayOf(isStr), 'pauseOn?': isBool,
 });
 
 /** Field name → check; a `?` suffix marks an optional field. */
@@ -255,7 +264,7 @@ const EVENT_SCHEMAS: Record<EventKind, Schema> = {
   },
   'task.done': {
     task: isInt, outcome: oneOf(...OUTCOMES), result: nullable(isStr), exception: nullable(isException),
-    cancelledBy: nullable(isCancelledBy), steps: isInt, busyMs: isNum,
+    cancelledBy: nullable(isCancelledBy), steps: isInt, busyMs: isNum, lastWaitingOn: nullable(isWaitTarget),
   },
   'future.created': { future: isInt, loop: isInt, label: isStr, site: nullable(isLocation), awaitedBy: arrayOf(isInt) },
   'future.done': { future: isInt, outcome: oneOf(...OUTCOMES) },
@@ -268,8 +277,8 @@ const EVENT_SCHEMAS: Record<EventKind, Schema> = {
     'chains?': isChains,
   },
   paused: {
-    loop: isInt, tick: isInt, reason: oneOf('entry', 'pause', 'step-tick', 'step-callback', 'task-stepped'),
-    description: isStr, ran: arrayOf(isWokenBy),
+    loop: isInt, tick: isInt, reason: oneOf('entry', 'pause', 'step-tick', 'step-callback', 'task-stepped', 'exception', 'finding'),
+    description: isStr, ran: arrayOf(isWokenBy), 'trigger?': objOf({ filter: isStr, task: nullable(isInt), finding: nullable(isInt) }),
   },
   resumed: { loop: isInt },
   stats: { tasksLive: isInt, tasksTotal: isInt, futuresLive: isInt, dropped: isInt, retainedFinished: isInt },

@@ -127,6 +127,7 @@ def hello_message(argv: List[str], token: Optional[str]) -> Dict[str, Any]:
         "startEpochMs": S.start_epoch_ms,
         "capabilities": {"tickControl": True, "callbackStepping": True, "awaitChains": True,
                          "locals": True, "cancel": True, "eagerTasks": sys.version_info >= (3, 12),
+                         "pauseOn": True,
                          "loopImplementations": _loop_implementations()},
     }
     if token is not None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import threading
 from typing import Any, Callable, Dict, List, Optional
 
 from . import _inspect
 from ._session import SESSION as S, LoopState, TaskInfo
 
-__all__ = ["at_tick_boundary", "after_callback", "handle_request", "release_all", "RequestError"]
+__all__ = ["at_tick_boundary", "after_callback", "handle_request", "release_all", "RequestError", "pause_on_event"]
 
 REGISTRY = _inspect.FrameRegistry()
 
@@ -29,6 +30,13 @@ def at_tick_boundary(st: LoopState, loop: Any) -> None:
         _hold(st, "pause", "paused before tick %d" % (st.tick + 1))
     elif mode == "tick":
         _hold(st, "step-tick", _ran_text(st, "tick %d" % st.tick))
+    elif mode == "event":
+        trig = st.trigger
+        st.trigger = None
+        if trig is not None:
+            _hold(st, trig[0], "tick %d: %s" % (st.tick, trig[1]), trig[2])
+        else:
+            st.mode = None
 
 
 def after_callback(st: LoopState, info: Optional[TaskInfo], cb: Any) -> None:
@@ -57,7 +65,7 @@ def _cb_label(cb: Any) -> str:
     return getattr(cb, "__qualname__", None) or type(cb).__name__
 
 
-def _hold(st: LoopState, reason: str, description: str) -> None:
+def _hold(st: LoopState, reason: str, description: str, trigger: Optional[Dict[str, Any]] = None) -> None:
     if not S.connected:
         st.mode = None
         return
@@ -68,8 +76,11 @@ def _hold(st: LoopState, reason: str, description: str) -> None:
         st.mode = None
         st.until = None
         st.pause_reason = reason
-        S.add_event({"kind": "paused", "ts": S.ts(), "loop": st.id, "tick": st.tick,
-                     "reason": reason, "description": description, "ran": ran}, urgent=True)
+        ev = {"kind": "paused", "ts": S.ts(), "loop": st.id, "tick": st.tick,
+              "reason": reason, "description": description, "ran": ran}
+        if trigger is not None:
+            ev["trigger"] = trigger
+        S.add_event(ev, urgent=True)
         while st.held and S.connected:
             st.cond.wait(1.0)
         st.held = False
@@ -96,6 +107,31 @@ def release_all() -> None:
             st.ran = None
             st.held = False
             st.cond.notify_all()
+
+
+def pause_on_event(filt: str, loop_id: Optional[int], task: Optional[int], finding: Optional[int],
+                   description: str) -> None:
+    """A `pauseOn` event happened (any thread): hold its loop at the next tick boundary, so a
+    debugger stops on it even when the program would end before a pause request could arrive."""
+    if not S.connected:
+        return
+    me = threading.get_ident()
+    if loop_id is not None:
+        sts = [st for st in (S.loops.get(loop_id),) if st is not None]
+    else:  # no task (a never-awaited coroutine): the loop running in this thread, else every loop
+        sts = [st for st in S.loops.values() if st.thread == me and not st.closed] or list(S.loops.values())
+    reason = "exception" if filt in ("task-failed", "task-cancelled", "unretrieved-exception") else "finding"
+    for st in sts:
+        # Held loops stay held; single steps stop by themselves right after.
+        if st.closed or not st.tick_control or st.held or st.mode in ("tick", "callback", "entry", "event"):
+            continue
+        st.trigger = (reason, description, {"filter": filt, "task": task, "finding": finding})
+        st.mode = "event"
+        if st.thread != me:
+            _wake(st)  # e.g. a stall seen by the watchdog while the loop sits in select()
+
+
+S.on_trigger = pause_on_event
 
 
 # --- requests (reader thread) -------------------------------------------------------------------

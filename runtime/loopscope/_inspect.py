@@ -316,22 +316,23 @@ def future_label(fut: Any) -> str:
     return type(fut).__qualname__
 
 
-def wait_target(task: Any, session: Any) -> Optional[Dict[str, Any]]:
+def wait_target(task: Any, session: Any, cancelled: bool = False) -> Optional[Dict[str, Any]]:
     """WaitTarget for a suspended task, {'kind':'yield'} for a task that yielded and is ready,
-    None for a task that has not started yet or was just woken."""
+    None for a task that has not started yet or was just woken. `cancelled`: classify the wait
+    that is being cancelled right now (its future is already done)."""
     try:
-        return _wait_target(task, session)
+        return _wait_target(task, session, cancelled)
     except Exception:  # a concurrently mutating task must not break the batch
         return {"kind": "other", "label": "unknown"}
 
 
-def _wait_target(task: Any, session: Any) -> Optional[Dict[str, Any]]:
+def _wait_target(task: Any, session: Any, cancelled: bool = False) -> Optional[Dict[str, Any]]:
     if task.done():
         return None
     w = getattr(task, "_fut_waiter", None)
     coro = task.get_coro()
     chain, _leaf = coro_chain(coro)
-    if w is not None and w.done():
+    if w is not None and w.done() and not cancelled:
         return None
     site = None
     for _c, f, _k in reversed(chain):

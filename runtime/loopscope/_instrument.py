@@ -256,6 +256,10 @@ def install_patches() -> None:
                     try:
                         if args[0].cancelled():
                             info.cancel_by = _cancel_site(cur, st, getframe(1))
+                            # Its last wait, while the await chain still exists (rare path).
+                            lw = _inspect.wait_target(callback.__self__, S, cancelled=True)
+                            if lw is not None and lw["kind"] != "yield":
+                                info.last_wait = lw
                     except Exception:
                         pass
         return handle
@@ -381,7 +385,7 @@ def _blocking(st: LoopState, info: Optional[TaskInfo], cb: Any, dt: float, start
             loc = {"file": code.co_filename, "line": code.co_firstlineno}
     ms = dt * 1000.0
     S.add_finding("blocking-call", "%s blocked the event loop for %.0f ms" % (what, ms), loc,
-                  info.id if info is not None else None, ms)
+                  info.id if info is not None else None, ms, loop=st.id)
 
 
 def _stall_candidate(st: LoopState, loop: Any) -> None:
@@ -431,6 +435,12 @@ def _confirm_stall(st: LoopState) -> None:
     tasks = [(i, t, w) for i, t, w in waits if i.id in stuck]
     if not tasks:
         return
+    # Ticks alone are not progress (a debugger's pause wakes the loop): report the same stall
+    # again only once one of its tasks has stepped.
+    key = frozenset((i.id, i.steps) for i, _t, _w in tasks)
+    if key == st.stall_key:
+        return
+    st.stall_key = key
     reg = _inspect.FrameRegistry()
     chains = []
     loc = None
@@ -442,7 +452,8 @@ def _confirm_stall(st: LoopState) -> None:
     more = "" if len(tasks) <= 5 else " and %d more" % (len(tasks) - 5)
     S.add_finding("stall", "event loop %d stalled for %.1f s: %d task(s) wait on each other or on "
                   "primitives nothing is going to release: %s%s" % (
-                      st.id, perf() - st.stall_since, len(tasks), names, more), loc, None, None, chains)
+                      st.id, perf() - st.stall_since, len(tasks), names, more), loc, None, None, chains,
+                  loop=st.id)
 
 
 def _exception_context(ctx: Dict[str, Any]) -> None:

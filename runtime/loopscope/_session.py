@@ -13,7 +13,7 @@ import weakref
 from typing import Any, Callable, Deque, Dict, List, Optional, Set, Tuple
 
 from . import _inspect
-from ._wire import DEFAULT_OPTIONS
+from ._wire import DEFAULT_OPTIONS, PAUSE_ON_FILTERS
 
 __all__ = ["Session", "TaskInfo", "LoopState", "SESSION", "perf", "MAX_PENDING_EVENTS", "MAX_STEP_LOG"]
 
@@ -40,7 +40,7 @@ class TaskInfo:
     __slots__ = (
         "id", "ref", "name", "coro", "site", "parent", "loop", "thread", "eager", "steps", "busy",
         "tick", "wake", "woken", "cancel_by", "done", "outcome", "result", "exc", "created",
-        "announced", "ended", "addr", "__weakref__",
+        "announced", "ended", "addr", "last_wait", "__weakref__",
     )
 
     def __init__(self, tid: int, task: Any, loop_id: int, thread: int) -> None:
@@ -67,6 +67,9 @@ class TaskInfo:
         self.announced = False
         self.ended = 0.0
         self.addr = id(task)
+        # Latest WaitTarget observed (at a flush, or when it was cancelled mid-wait): a task that
+        # waits and finishes within one batch still reports what it last waited on.
+        self.last_wait: Optional[Dict[str, Any]] = None
 
 
 class LoopState:
@@ -77,7 +80,7 @@ class LoopState:
         "timers", "select_acc", "tick_start", "handles_acc", "current", "current_cb",
         "step_start", "sampled_seq", "sample", "mode", "until", "held", "cond", "ran",
         "stall_tick", "stall_since", "stall_reported", "closed", "announced", "tasks_live",
-        "dirty_ticks", "pause_reason", "__weakref__",
+        "dirty_ticks", "pause_reason", "trigger", "stall_key", "__weakref__",
     )
 
     def __init__(self, lid: int, loop: Any, tick_control: bool = True) -> None:
@@ -110,11 +113,14 @@ class LoopState:
         self.stall_tick = -1
         self.stall_since = 0.0
         self.stall_reported = -1
+        self.stall_key: Any = None  # (task id, steps) of the last reported stall's stuck tasks
         self.closed = False
         self.announced = False
         self.tasks_live = 0
         self.dirty_ticks = False
         self.pause_reason = ""
+        # pauseOn: (reason, description, trigger) of the event that asked to hold this loop.
+        self.trigger: Optional[Tuple[str, str, Dict[str, Any]]] = None
 
 
 class Session:
@@ -161,6 +167,9 @@ class Session:
         self.exit_code: Optional[int] = None
         self.findings: List[Dict[str, Any]] = []  # kept for resync after a reconnect
         self.on_resume: List[Callable[[], None]] = []
+        # pauseOn filters in force, and the hook (set by _control) that holds the event's loop.
+        self.pause_on: frozenset = frozenset()
+        self.on_trigger: Optional[Callable[[str, Optional[int], Optional[int], Optional[int], str], None]] = None
         self._gone_cb = self._task_gone  # one bound method for every task's weakref
 
     # --- options ------------------------------------------------------------------------------
@@ -170,6 +179,7 @@ class Session:
                 self.options[k] = v
         self.threshold = float(self.options["blockingThresholdMs"]) / 1000.0
         self.step_events = bool(self.options["stepEvents"])
+        self.pause_on = frozenset(f for f in (self.options.get("pauseOn") or ()) if f in PAUSE_ON_FILTERS)
         self.trim_finished()
 
     def ts(self, t: Optional[float] = None) -> float:
@@ -250,6 +260,21 @@ class Session:
             self.dropped_since += 1
         else:  # bounded by the tasks announced or waiting to be announced
             self.done_tasks.append(info)
+        if self.pause_on and outcome != "result":
+            self._pause_on_task(info, outcome)
+
+    def _pause_on_task(self, info: TaskInfo, outcome: str) -> None:
+        filt = "task-failed" if outcome == "exception" else "task-cancelled"
+        hook = self.on_trigger
+        if filt not in self.pause_on or hook is None:
+            return
+        if filt == "task-failed":
+            exc = info.exc or {}
+            msg = exc.get("message") or ""
+            desc = "Task %s failed: %s%s" % (info.name, exc.get("type", "exception"), ": " + msg if msg else "")
+        else:
+            desc = "Task %s was cancelled" % info.name
+        hook(filt, info.loop, info.id, None, desc)
 
     def trim_finished(self) -> None:
         limit = self.max_finished = max(0, int(self.options["maxFinishedTasks"]))
@@ -296,7 +321,7 @@ class Session:
 
     def add_finding(self, kind: str, message: str, location: Optional[Dict[str, Any]],
                     task: Optional[int] = None, duration_ms: Optional[float] = None,
-                    chains: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:
+                    chains: Optional[List[Dict[str, Any]]] = None, loop: Optional[int] = None) -> Dict[str, Any]:
         fid = next(self._finding_ids)  # no lock: the loop thread never waits for the writer
         ev: Dict[str, Any] = {
             "kind": "finding", "ts": self.ts(), "finding": fid, "findingKind": kind,
@@ -308,6 +333,11 @@ class Session:
         if len(self.findings) < 1000:
             self.findings.append(ev)
         self.add_event(ev, urgent=True)
+        if kind in self.pause_on and self.on_trigger is not None:
+            if loop is None and task is not None:
+                info = self.live.get(task) or self.finished.get(task)
+                loop = info.loop if info is not None else None
+            self.on_trigger(kind, loop, task, fid, message)
         return ev
 
     # --- collect (writer thread) --------------------------------------------------------------
@@ -424,7 +454,11 @@ class Session:
             state, waiting = "running", None
         else:
             waiting = _inspect.wait_target(task, self)
-            state = "ready" if waiting is None or waiting["kind"] == "yield" else "waiting"
+            if waiting is None or waiting["kind"] == "yield":
+                state = "ready"
+            else:
+                state = "waiting"
+                info.last_wait = waiting
         return {"task": info.id, "state": state, "steps": info.steps,
                 "busyMs": round(info.busy * 1000.0, 3), "waitingOn": waiting,
                 "wokenBy": self.waker(info.woken, info), "tick": info.tick}
@@ -460,7 +494,8 @@ class Session:
     def task_done_fields(self, info: TaskInfo) -> Dict[str, Any]:
         return {"task": info.id, "outcome": info.outcome, "result": info.result,
                 "exception": info.exc, "cancelledBy": info.cancel_by if info.outcome == "cancelled" else None,
-                "steps": info.steps, "busyMs": round(info.busy * 1000.0, 3)}
+                "steps": info.steps, "busyMs": round(info.busy * 1000.0, 3),
+                "lastWaitingOn": info.last_wait}
 
     def task_done_event(self, info: TaskInfo) -> Dict[str, Any]:
         ev = self.task_done_fields(info)

@@ -18,7 +18,7 @@ else:  # pragma: no cover - 3.9/3.10 have no NotRequired; total=False keeps the 
 __all__ = [
     "PROTOCOL_VERSION", "MAX_LINE_BYTES", "WireError", "encode", "decode", "validate_message",
     "validate_event", "validate_request_args", "validate_response_body", "EVENT_KINDS",
-    "WAIT_KINDS", "FINDING_KINDS", "COMMANDS", "DEFAULT_OPTIONS", "version_refusal",
+    "WAIT_KINDS", "FINDING_KINDS", "PAUSE_ON_FILTERS", "COMMANDS", "DEFAULT_OPTIONS", "version_refusal",
     "Location", "WaitTarget", "Frame", "Capabilities", "Hello", "Attach", "Welcome", "Refused",
     "EventsBatch", "Request", "Response",
 ]
@@ -34,9 +34,13 @@ WAIT_KINDS = frozenset({
 FINDING_KINDS = frozenset({
     "never-awaited", "blocking-call", "unretrieved-exception", "destroyed-pending", "stall",
 })
+# Event filters for the `pauseOn` option (the adapter's exception-breakpoint filter ids).
+PAUSE_ON_FILTERS = frozenset({
+    "task-failed", "task-cancelled", "never-awaited", "blocking-call", "unretrieved-exception", "stall",
+})
 DEFAULT_OPTIONS: Dict[str, Any] = {
     "stopOnEntry": False, "blockingThresholdMs": 100, "stepEvents": False,
-    "flushIntervalMs": 20, "maxFinishedTasks": 10000,
+    "flushIntervalMs": 20, "maxFinishedTasks": 10000, "pauseOn": [],
 }
 
 
@@ -281,11 +285,11 @@ _woken_by = _nullable(_obj({"task?": _int, "label": _str}))
 _thread = _obj({"id": _int, "name": _str})
 _options = _obj({
     "stopOnEntry?": _bool, "blockingThresholdMs?": _num, "stepEvents?": _bool,
-    "flushIntervalMs?": _num, "maxFinishedTasks?": _int,
+    "flushIntervalMs?": _num, "maxFinishedTasks?": _int, "pauseOn?": _list(_str),
 })
 _capabilities = _obj({
     "tickControl?": _bool, "callbackStepping?": _bool, "awaitChains?": _bool, "locals?": _bool,
-    "cancel?": _bool, "eagerTasks?": _bool, "loopImplementations?": _list(_str),
+    "cancel?": _bool, "eagerTasks?": _bool, "loopImplementations?": _list(_str), "pauseOn?": _bool,
 })
 _exception = _obj({"type": _str, "message": _str, "location": _nloc})
 _cancelled_by = _obj({"task": _nullable(_int), "location": _nloc, "label?": _str})
@@ -306,6 +310,7 @@ _TASK_STATE_FIELDS: Dict[str, Check] = {
 _TASK_DONE_FIELDS: Dict[str, Check] = {
     "task": _int, "outcome": _outcome, "result": _nullable(_str), "exception": _nullable(_exception),
     "cancelledBy": _nullable(_cancelled_by), "steps": _int, "busyMs": _num,
+    "lastWaitingOn": _nullable(_wait_target),
 }
 _FUTURE_FIELDS: Dict[str, Check] = {
     "future": _int, "loop": _int, "label": _str, "site": _nloc, "awaitedBy": _list(_int),
@@ -342,8 +347,9 @@ _EVENTS: Dict[str, Check] = {
     }),
     "paused": _ev({
         "loop": _int, "tick": _int,
-        "reason": _enum("entry", "pause", "step-tick", "step-callback", "task-stepped"),
+        "reason": _enum("entry", "pause", "step-tick", "step-callback", "task-stepped", "exception", "finding"),
         "description": _str, "ran": _list(_obj({"task?": _int, "label": _str})),
+        "trigger?": _obj({"filter": _str, "task": _nullable(_int), "finding": _nullable(_int)}),
     }),
     "resumed": _ev({"loop": _int}),
     "stats": _ev(_STATS_FIELDS),

@@ -67,6 +67,17 @@ class LifecycleTest(unittest.TestCase):
         self.assertEqual(d["cancelledBy"], {"task": main["task"],
                                             "location": {"file": LIFE, "line": line_of(LIFE, "# @cancel-victim")}})
 
+    def test_done_carries_the_last_wait(self) -> None:
+        # The victim is cancelled microseconds after it started waiting, usually within one batch,
+        # so no task.state of it may ever say "sleep": task.done must.
+        d = self.done(self.created("victim")["task"])
+        lw = d["lastWaitingOn"]
+        self.assertIsNotNone(lw)
+        self.assertEqual((lw["kind"], lw["label"]), ("sleep", "sleep 3600 s"))
+        self.assertEqual(lw["site"], {"file": LIFE, "line": line_of(LIFE, "# @victim-wait")})
+        # A task never seen waiting on anything (only bare yields) has no last wait.
+        self.assertIsNone(self.done(self.created("failing")["task"])["lastWaitingOn"])
+
     def test_loops_in_threads_and_explicit_loops(self) -> None:
         loops = self.c.find("loop.created")
         self.assertEqual(len(loops), 3)

@@ -42,7 +42,10 @@ describe('debug adapter (DAP)', function () {
       // `next` runs exactly one tick: each stop names a tick one higher than the last.
       let last = -1;
       let workerThread: DebugProtocol.Thread | undefined;
-      for (let i = 0; i < 40 && !workerThread; i++) {
+      // worker-1 waits on Queue.get at a tick boundary only once the queue has run dry (its first
+      // get is satisfied within the tick that put the job); with stepping as fast as it now is, the
+      // program's timers need a few hundred ticks to get there.
+      for (let i = 0; i < 2000 && !workerThread; i++) {
         await s.dc.nextRequest({ threadId: entry.body.threadId as number });
         const st = await s.stopped();
         assert.equal(st.body.reason, 'step');
@@ -53,7 +56,7 @@ describe('debug adapter (DAP)', function () {
         const threads = (await s.dc.threadsRequest()).body.threads;
         workerThread = threads.find((t) => /^worker-1 · worker\(\) · waiting on Queue\.get/.test(t.name));
       }
-      assert.ok(workerThread, 'worker-1 never showed up waiting on Queue.get');
+      assert.ok(workerThread, `worker-1 never showed up waiting on Queue.get (last tick ${last})`);
 
       const stack = (await s.dc.stackTraceRequest({ threadId: workerThread.id })).body.stackFrames;
       const code = stack.filter((f) => f.source?.path);
@@ -94,7 +97,7 @@ describe('debug adapter (DAP)', function () {
       await s.launch({ program: examplePath('worker_pool.py'), stopOnEntry: true, justMyCode: false });
       const entry = await s.stopped();
       let frames: DebugProtocol.StackFrame[] = [];
-      for (let i = 0; i < 40 && frames.length === 0; i++) {
+      for (let i = 0; i < 2000 && frames.length === 0; i++) { // see above: Queue.get only once the queue ran dry
         await s.dc.nextRequest({ threadId: entry.body.threadId as number });
         await s.stopped();
         const w = (await s.dc.threadsRequest()).body.threads.find((t) => /^worker-1 · .*Queue\.get/.test(t.name));
@@ -292,51 +295,21 @@ describe('debug adapter (DAP)', function () {
   });
 
   describe('exception breakpoint filters', () => {
-    // Where the gallery program keeps running after the event, it is used as is. forgotten_await.py,
-    // worker_pool.py (cancellation) and deadlock.py end within ~10 ms of their event (deadlock.py's
-    // own watchdog timer also means its loop never truly stalls), which is before a stop the
-    // debugger requests can land; for those, small programs with the same bug that keep running.
-    const NEVER_AWAITED = `import asyncio
-async def save(record):
-    await asyncio.sleep(0.01)
-async def main():
-    save("beta")  # BUG: never awaited
-    await asyncio.sleep(2)
-asyncio.run(main())
-`;
-    const CANCELLED = `import asyncio
-async def worker():
-    await asyncio.sleep(3600)
-async def main():
-    t = asyncio.create_task(worker(), name="worker-1")
-    await asyncio.sleep(0.05)
-    t.cancel()
-    await asyncio.sleep(2)
-asyncio.run(main())
-`;
-    const STALL = `import asyncio
-async def ping(a, b):
-    await b.wait()  # BUG: waits for pong
-    a.set()
-async def pong(a, b):
-    await a.wait()  # BUG: waits for ping
-    b.set()
-async def main():
-    a, b = asyncio.Event(), asyncio.Event()
-    await asyncio.gather(asyncio.create_task(ping(a, b), name="ping"), asyncio.create_task(pong(a, b), name="pong"))
-asyncio.run(main())
-`;
-    const cases: { filter: string; program: () => string; description: RegExp; where?: () => RegExp }[] = [
-      { filter: 'task-failed', program: () => examplePath('unretrieved_exception.py'), description: /^Task sync-inventory failed: ConnectionError/ },
-      { filter: 'blocking-call', program: () => examplePath('blocking_sleep.py'), description: /^blocking-call: /, where: () => new RegExp(`blocking_sleep\\.py:${bugLine('blocking_sleep.py')}`) },
-      { filter: 'never-awaited', program: () => script('never_awaited.py', NEVER_AWAITED), description: /^never-awaited: .*save/, where: () => /never_awaited\.py:5/ },
-      { filter: 'task-cancelled', program: () => script('cancelled.py', CANCELLED), description: /^Task worker-1 was cancelled by Task-\d+/ },
-      { filter: 'stall', program: () => script('stall.py', STALL), description: /^stall: /, where: () => /ping/ },
+    // The gallery programs themselves, even those that end within milliseconds of their event
+    // (forgotten_await.py, worker_pool.py's cancellations): the filters become the runtime's
+    // `pauseOn`, so the runtime holds the loop at the next tick boundary by itself.
+    const cases: { filter: string; program: string; description: RegExp; where?: () => RegExp; exitCode?: number }[] = [
+      { filter: 'task-failed', program: 'unretrieved_exception.py', description: /^Task sync-inventory failed: ConnectionError/ },
+      { filter: 'unretrieved-exception', program: 'unretrieved_exception.py', description: /^unretrieved-exception: Task sync-inventory: exception was never retrieved: ConnectionError/, where: () => new RegExp(`unretrieved_exception\\.py:${bugLine('unretrieved_exception.py')}`) },
+      { filter: 'blocking-call', program: 'blocking_sleep.py', description: /^blocking-call: /, where: () => new RegExp(`blocking_sleep\\.py:${bugLine('blocking_sleep.py')}`) },
+      { filter: 'never-awaited', program: 'forgotten_await.py', description: /^never-awaited: .*save/, where: () => new RegExp(`forgotten_await\\.py:${bugLine('forgotten_await.py')}`) },
+      { filter: 'task-cancelled', program: 'worker_pool.py', description: /^Task worker-\d was cancelled by Task-\d+/ },
+      { filter: 'stall', program: 'deadlock.py', description: /^stall: /, where: () => /ping/, exitCode: 1 },
     ];
     for (const c of cases) {
       it(`${c.filter}: stops with reason "exception" and says why`, async () => {
         s = await Session.start();
-        await s.launchWithFilters({ program: c.program() }, [c.filter]);
+        await s.launchWithFilters({ program: examplePath(c.program) }, [c.filter]);
         const st = await s.stopped();
         assert.equal(st.body.reason, 'exception');
         assert.match(st.body.description ?? '', c.description);
@@ -347,6 +320,10 @@ asyncio.run(main())
         assert.ok(threads.some((t) => t.id === st.body.threadId), 'the stopped thread is listed');
         const stack = (await s.dc.stackTraceRequest({ threadId: st.body.threadId as number })).body.stackFrames;
         assert.ok(stack.length > 0);
+        // Held by the runtime, not ended: continuing runs the program to its own end and exit code.
+        await s.dc.continueRequest({ threadId: st.body.threadId as number });
+        const exited = await s.next('exited');
+        assert.equal((exited.body as { exitCode: number }).exitCode, c.exitCode ?? 0);
       });
     }
 

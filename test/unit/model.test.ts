@@ -20,7 +20,7 @@ const created = (task: number, parent: number | null = null, name = `t${task}`):
 const done = (task: number, outcome: 'result' | 'exception' | 'cancelled' = 'result'): WireEvent =>
   ({ kind: 'task.done', ts: 100 + task, task, outcome, result: outcome === 'result' ? 'None' : null,
     exception: outcome === 'exception' ? { type: 'ValueError', message: 'boom', location: { file: '/p/x.py', line: 3 } } : null,
-    cancelledBy: null, steps: 3, busyMs: 0.5 });
+    cancelledBy: null, steps: 3, busyMs: 0.5, lastWaitingOn: null });
 const run = (opts = {}): TaskModel => new TaskModel(opts);
 
 describe('TaskModel', () => {
@@ -39,6 +39,18 @@ describe('TaskModel', () => {
     assert.equal(m.tasks.get(3)?.exception?.type, 'ValueError');
     assert.equal(m.tasks.get(4)?.state, 'cancelled');
     assert.equal(m.tasks.get(1)?.state, 'running');
+  });
+
+  it("keeps a finished task's last wait from task.done when no task.state ever carried it", () => {
+    const m = run();
+    m.ingest(fixture('events-task-lifecycle').events);
+    const t4 = m.tasks.get(4);
+    assert.ok(t4);
+    assert.equal(t4.waitingOn, null);
+    assert.equal(t4.lastWaitingOn?.kind, 'queue.get');
+    assert.equal(m.tasks.get(3)?.lastWaitingOn, null, 'no wait observed: null, not invented');
+    const row = buildReport(m, { exitCode: 0, timedOut: false, error: null, durationMs: 1, argv: [] }).tasks.find((t) => t.id === 4);
+    assert.equal(row?.lastWaitingOn?.label, 'Queue.get');
   });
 
   it('keeps every wait target kind from the waiting fixture', () => {

@@ -15,7 +15,7 @@ async def failing() -> None:
 
 
 async def victim() -> None:
-    await asyncio.sleep(3600)
+    await asyncio.sleep(3600)  # @victim-wait
 
 
 async def parent() -> int:
