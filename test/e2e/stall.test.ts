@@ -27,6 +27,8 @@ describe('e2e: a deadlock under Loopscope', () => {
     for (const name of ['ping', 'pong']) {
       await callStack.locator('.monaco-list-row', { hasText: new RegExp(`^${name}\\b`) }).first().waitFor({ state: 'visible' });
     }
+    for (const other of ['Variables', 'Watch', 'Breakpoints']) await wb.collapseView(other);
+    await wb.widenSideBar(160);
     const problem = await wb.waitForProblem(STALL);
     const marked = bugLines(FILE);
     assert.ok(marked.some((l) => new RegExp(`\\[Ln ${l}, Col 1\\]`).test(problem.text)), `stall at ${problem.text}; # BUG: lines ${marked.join(', ')}`);

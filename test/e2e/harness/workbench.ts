@@ -360,6 +360,7 @@ export class Workbench {
     await this.page.mouse.down();
     await this.page.mouse.move(x + by, y, { steps: 5 });
     await this.page.mouse.up();
+    await this.page.mouse.move(x + by + 300, y); // off the sash, so its hover highlight is not in screenshots
     await this.page.waitForFunction(
       (want) => {
         const el = (globalThis as unknown as DomGlobals).document.querySelector('#workbench\\.parts\\.sidebar') as unknown as { offsetWidth: number } | null;
