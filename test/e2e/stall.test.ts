@@ -1,6 +1,6 @@
 // A deadlock seen the way a user meets it in a real VS Code: running examples/deadlock.py under Loopscope stops
 // on the "Stall (deadlock)" exception breakpoint (on by default), the stall finding lands in Problems once, at a
-// marked line, and stays there after the user stops the session.
+// marked line; Continue lets the program run into its own timeout (no second stop, no duplicate finding).
 import { strict as assert } from 'node:assert';
 import { bugLines } from '../examples/gallery';
 import { useVsCode } from './harness/session';
@@ -15,7 +15,7 @@ describe('e2e: a deadlock under Loopscope', () => {
     settings: { 'debug.openDebug': 'openOnSessionStart' },
   });
 
-  it('stops on the stall, lists it once in Problems, and keeps it after Stop', async () => {
+  it('stops on the stall, lists it once in Problems, and runs to the end on Continue', async () => {
     const { wb } = vscode();
     await wb.openFile(FILE);
     await wb.showProblems();
@@ -37,9 +37,13 @@ describe('e2e: a deadlock under Loopscope', () => {
     const stallRows = (await wb.problems()).filter((r) => STALL.test(r.text));
     assert.equal(stallRows.length, 1, `one deadlock, one finding: ${JSON.stringify(stallRows)}`);
 
-    await wb.debugToolbar().locator('.action-label[aria-label^="Stop"]').click();
+    await wb.debugToolbar().locator('.action-label[aria-label^="Continue"]').click();
     await wb.debugToolbar().waitFor({ state: 'hidden' });
-    await wb.waitForProblem(STALL); // findings outlive the session
+    await wb.runCommand('View: Toggle Debug Console');
+    await wb.page.locator('.repl .monaco-list-row', { hasText: 'still waiting: ping, pong' }).first().waitFor({ state: 'visible' });
+    await wb.showProblems();
+    const after = (await wb.problems()).filter((r) => STALL.test(r.text));
+    assert.equal(after.length, 1, `the same deadlock must not be reported again after Continue: ${JSON.stringify(after)}`);
     await wb.screenshot('session-ended');
   });
 });
