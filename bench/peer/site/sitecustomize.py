@@ -33,9 +33,9 @@ def _counters(handle: Any) -> Dict[str, Any]:
     session = sys.modules.get("loopscope._session")
     s = getattr(session, "SESSION", None)
     if s is not None:
-        out["loops"] = getattr(s, "next_loop", None)
+        loops = getattr(s, "loops", None)  # LoopState per instrumented loop
+        out["loops"] = len(loops) if isinstance(loops, dict) else None
         out["futuresAnnounced"] = getattr(s, "next_future", None)
-        out["findings"] = getattr(s, "next_finding", None)
         out["dropped"] = getattr(s, "dropped_total", None)
     return out
 
