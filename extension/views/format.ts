@@ -16,13 +16,28 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
 
-/** `sleep · 0.3 s left`: one decimal below 10 s so short sleeps visibly count down. */
+/**
+ * `sleep · 0.02 s left`: precision that fits the time left, so short sleeps are not shown rounded up
+ * to 0.1 s and long ones read naturally (`2 min 5 s left`). Rounded up: "0 s left" never shows while
+ * the timer is still pending; `due` once its time has passed.
+ */
 export function formatRemaining(ms: number): string {
   if (ms <= 0) return 'due';
-  const s = ms / 1000;
-  if (s < 10) return `${(Math.ceil(s * 10) / 10).toFixed(1)} s left`;
-  if (s < 120) return `${Math.ceil(s)} s left`;
-  return `${Math.ceil(s / 60)} min left`;
+  if (ms < 10) return '< 0.01 s left';
+  if (ms < 1000) return `${trimZeros((Math.ceil(ms / 10) / 100).toFixed(2))} s left`;
+  if (ms < 10_000) return `${trimZeros((Math.ceil(ms / 100) / 10).toFixed(1))} s left`;
+  const total = Math.ceil(ms / 1000);
+  if (total < 60) return `${total} s left`;
+  if (total < 3600) {
+    const sec = total % 60;
+    return `${Math.floor(total / 60)} min${sec ? ` ${sec} s` : ''} left`;
+  }
+  const min = Math.floor((total % 3600) / 60);
+  return `${Math.floor(total / 3600)} h${min ? ` ${min} min` : ''} left`;
+}
+
+function trimZeros(fixed: string): string {
+  return fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
 }
 
 export function describeWait(wait: WaitTarget, nowEpochMs: number): string {

@@ -3,7 +3,7 @@
 
 import { strict as assert } from 'node:assert';
 import { FilterSyntaxError, parseTaskFilter } from '../../extension/views/taskFilter';
-import { awaitChainText, loopTooltip, suspensionLocation, taskTooltip } from '../../extension/views/format';
+import { awaitChainText, formatRemaining, loopTooltip, suspensionLocation, taskTooltip } from '../../extension/views/format';
 import { type Scheduler, Throttle } from '../../extension/views/throttle';
 import type { Frame } from '../../extension/protocol/customDap';
 import { loop, task } from './viewsFixtures';
@@ -83,6 +83,22 @@ describe('views: tooltip and navigation', () => {
       '  at worker (/proj/pool.py:21)',
       '  at main (/proj/pool.py:40)',
     ].join('\n'));
+  });
+});
+
+describe('views: sleep countdown', () => {
+  it('shows the time left with a precision that fits it (a 0.02 s sleep is not "0.1 s")', () => {
+    assert.equal(formatRemaining(20), '0.02 s left');
+    assert.equal(formatRemaining(4), '< 0.01 s left');
+    assert.equal(formatRemaining(300), '0.3 s left');
+    assert.equal(formatRemaining(1234), '1.3 s left');
+    assert.equal(formatRemaining(2000), '2 s left');
+    assert.equal(formatRemaining(42_100), '43 s left');
+    assert.equal(formatRemaining(125_000), '2 min 5 s left');
+    assert.equal(formatRemaining(180_000), '3 min left');
+    assert.equal(formatRemaining(3_900_000), '1 h 5 min left');
+    assert.equal(formatRemaining(0), 'due');
+    assert.equal(formatRemaining(-30), 'due');
   });
 });
 

@@ -68,7 +68,7 @@ describe('views: task tree', () => {
     });
     assert.equal(tree.getItem('task:1', NOW)!.description, 'sleep · 0.3 s left');
     assert.equal(tree.getItem('task:1', NOW)!.icon.id, 'clock');
-    assert.equal(tree.getItem('task:1', NOW + 250)!.description, 'sleep · 0.1 s left');
+    assert.equal(tree.getItem('task:1', NOW + 250)!.description, 'sleep · 0.05 s left');
     assert.equal(tree.getItem('task:2', NOW)!.description, 'Task worker-2');
     assert.equal(tree.getItem('task:2', NOW)!.icon.id, 'watch');
     assert.equal(tree.getItem('task:3', NOW)!.description, 'sleep · due');
