@@ -62,6 +62,8 @@ export class TaskModel {
   private readonly tickCounts = new Map<number, number>();
   private runtimeStats: { tasksLive: number; tasksTotal: number } | null = null;
   private liveCount = 0;
+  /** Live tasks in state `ready` (scheduled to run), kept incrementally for the status line. */
+  private readyCount = 0;
   private readonly finishedOrder: number[] = [];
   private finishedHead = 0;
 
@@ -111,7 +113,7 @@ export class TaskModel {
       case 'task.state': {
         const t = this.tasks.get(e.task) ?? this.placeholder(e.task, e.ts);
         if (isFinished(t)) break; // a late state for a finished task must not resurrect it
-        t.state = e.state;
+        this.setState(t, e.state);
         t.steps = e.steps;
         t.busyMs = e.busyMs;
         t.waitingOn = e.waitingOn;
@@ -149,7 +151,7 @@ export class TaskModel {
       case 'task.done': {
         const t = this.tasks.get(e.task) ?? this.placeholder(e.task, e.ts);
         if (isFinished(t)) break;
-        t.state = e.outcome === 'result' ? 'done' : e.outcome === 'exception' ? 'failed' : 'cancelled';
+        this.setState(t, e.outcome === 'result' ? 'done' : e.outcome === 'exception' ? 'failed' : 'cancelled');
         t.result = e.result;
         t.exception = e.exception;
         t.cancelledBy = e.cancelledBy;
@@ -285,7 +287,7 @@ export class TaskModel {
     if (s.outcome !== undefined || s.state === 'done') {
       if (!isFinished(t)) {
         const outcome = s.outcome ?? 'result';
-        t.state = outcome === 'result' ? 'done' : outcome === 'exception' ? 'failed' : 'cancelled';
+        this.setState(t, outcome === 'result' ? 'done' : outcome === 'exception' ? 'failed' : 'cancelled');
         t.result = s.result ?? null;
         t.exception = s.exception ?? null;
         t.cancelledBy = s.cancelledBy ?? null;
@@ -295,7 +297,7 @@ export class TaskModel {
         this.finishedOrder.push(t.id);
       }
     } else if (!isFinished(t)) {
-      if (s.state !== undefined) t.state = s.state;
+      if (s.state !== undefined) this.setState(t, s.state);
       if (s.waitingOn !== undefined) {
         t.waitingOn = s.waitingOn;
         if (s.waitingOn) t.lastWaitingOn = s.waitingOn;
@@ -329,18 +331,18 @@ export class TaskModel {
 
   status(): StatusRecord {
     let tick = 0;
-    let ready = 0;
     let paused = false;
     for (const l of this.loops.values()) {
       tick = Math.max(tick, l.tick);
-      ready += l.ready;
       paused ||= l.paused;
     }
     return {
       tick,
       tasksLive: this.liveCount,
       tasksTotal: Math.max(this.taskCount, this.runtimeStats?.tasksTotal ?? 0),
-      ready,
+      // Tasks ready to run, not the loop's ready-queue length at its last tick report: that lags
+      // (0 at entry while Task-1 is scheduled) and also counts plain callbacks.
+      ready: this.readyCount,
       paused,
       pauseDescription: paused && this.lastPause ? this.lastPause.description : null,
       dropped: this.dropped,
@@ -436,8 +438,16 @@ export class TaskModel {
     this.tasks.set(id, t);
     this.taskCount++;
     this.liveCount++;
+    this.readyCount++;
     this.statusDirty = true;
     return t;
+  }
+
+  private setState(t: ModelTask, state: TaskState): void {
+    if (t.state === state) return;
+    if (t.state === 'ready') this.readyCount--;
+    if (state === 'ready') this.readyCount++;
+    t.state = state;
   }
 
   private evictFinished(): void {

@@ -189,6 +189,9 @@ describe('debug adapter (DAP)', function () {
       await s.stopped();
       const first = await s.next('loopscope/update');
       assert.equal((first.body as UpdateEventBody).reset, true);
+      const atEntry = (await s.custom<SnapshotBody>('loopscope/snapshot')).status;
+      assert.equal(atEntry.tasksLive, 1);
+      assert.equal(atEntry.ready, 1, 'at entry the main task is ready to run');
       await s.custom('loopscope/stepTick');
       await s.stopped();
       // run until worker-1 exists, then run until it steps

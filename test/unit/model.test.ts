@@ -188,4 +188,19 @@ describe('TaskModel', () => {
     assert.ok(s && f && s.id === f.id && s.tid === 1 && f.tid === 2);
     assert.ok(tr.traceEvents.some((e) => e.ph === 'M' && e.name === 'thread_name' && e.tid === 2));
   });
+
+  it('counts the tasks ready to run in the status, from entry on (not the loop\'s last ready-queue length)', () => {
+    const m = run();
+    // At entry the loop has reported no tick yet, but the main task is scheduled.
+    m.ingest([created(1)]);
+    assert.equal(m.status().ready, 1);
+    m.ingest([created(2, 1), created(3, 1),
+      { kind: 'loop.ticks', ts: 5, loop: 1, tick: 1, count: 1, ready: 0, timers: 0, selectMs: 0 },
+      { kind: 'task.state', ts: 6, task: 1, state: 'waiting', steps: 1, busyMs: 0, waitingOn: null, wokenBy: null, tick: 1 }]);
+    assert.equal(m.status().ready, 2, 'the two new tasks are ready; the waiting parent is not');
+    m.ingest([done(2), { kind: 'task.state', ts: 7, task: 3, state: 'waiting', steps: 1, busyMs: 0, waitingOn: null, wokenBy: null, tick: 2 }]);
+    assert.equal(m.status().ready, 0);
+    m.ingest([{ kind: 'task.state', ts: 8, task: 1, state: 'ready', steps: 1, busyMs: 0, waitingOn: null, wokenBy: null, tick: 3 }]);
+    assert.equal(m.status().ready, 1);
+  });
 });
