@@ -1,12 +1,9 @@
-"""Peer-suite evidence: CPython's own test.test_asyncio run plain and with Loopscope's
-instrumentation installed in every loop of every process, then the per-test outcomes compared.
+# Peer-suite evidence: CPython's test.test_asyncio run plain and with loopscope.install() active in
+# every process (bench/peer/site/sitecustomize.py on PYTHONPATH, so regrtest workers too), per-test
+# outcomes compared; writes bench/results/peer-test-asyncio.json.
+"""Run CPython's test_asyncio plain and Loopscope-instrumented and compare per-test outcomes.
 
-Owned by bench/peer. The instrumented run puts bench/peer/site (whose sitecustomize.py calls
-loopscope.install()) and runtime/ on PYTHONPATH, so regrtest's worker processes and the
-subprocesses the tests spawn are instrumented too; each instrumented process dumps a counter file
-at exit, which proves the hook was really active. Writes bench/results/peer-test-asyncio.json.
-
-    python3 bench/peer/run.py [--python EXE ...] [-j 2] [--confirm N] [--out FILE]
+    python3 bench/peer/run.py [--python EXE ...] [-j 2] [--confirm N] [--keep] [--out FILE]
 """
 from __future__ import annotations
 

@@ -1,9 +1,7 @@
-"""Runtime overhead benchmark: three asyncio workloads, each plain, under Loopscope streaming to a
-live consumer, and under PYTHONASYNCIODEBUG=1, measured side by side in ONE run.
-
-Owned by bench/runtime. Writes bench/results/runtime.json (raw numbers, medians, ratios, pass/fail
-against the targets in notes/issue3). Every measurement is a separate subprocess; repetitions are
-interleaved with a rotating mode order so machine noise hits all modes alike. Standard library only.
+# Runtime overhead benchmark driver: three asyncio workloads, each plain, under Loopscope streaming to
+# a live consumer (a thread here), and under PYTHONASYNCIODEBUG=1, side by side in ONE run; writes
+# bench/results/runtime.json. Each measurement is a fresh subprocess; modes interleave per repetition.
+"""Measure Loopscope's runtime overhead against plain asyncio and PYTHONASYNCIODEBUG=1.
 
     python3 bench/runtime/run.py [--quick] [--reps N] [--python EXE] [--profile] [--out FILE]
 """

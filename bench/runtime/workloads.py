@@ -1,10 +1,7 @@
-"""Benchmark child program: runs exactly one asyncio workload and writes its measurements.
-
-Owned by bench/runtime. The driver (run.py) starts this file plain, under `python -m loopscope`
-and under PYTHONASYNCIODEBUG=1, so it must behave identically in all three and rely on nothing
-but the standard library. Results go to the JSON file named by BENCH_RESULT_FILE (not stdout, so
-the program's own output stays whatever the runtime lets through unchanged).
-"""
+# Benchmark child program: runs exactly one asyncio workload and writes its figures to the JSON file
+# named by BENCH_RESULT_FILE. run.py starts it plain, under `python -m loopscope` and in asyncio
+# debug mode, so it must behave identically in all three; standard library only.
+"""One benchmark workload per process: python workloads.py NAME PARAMS_JSON."""
 from __future__ import annotations
 
 import asyncio

@@ -1,10 +1,6 @@
-"""Peer-suite hook: installs Loopscope's instrumentation (null sink) in every Python process that
-starts with this directory on PYTHONPATH, and proves it by dumping a counter file at exit.
-
-Owned by bench/peer. Active only when LOOPSCOPE_PEER_DIR is set (bench/peer/run.py sets it), so a
-stray PYTHONPATH never instruments anything by accident. Any failure to install is recorded in the
-counter file instead of raised, so the suite itself decides what breaks.
-"""
+# Peer-suite hook: installs Loopscope's instrumentation (null sink) in every Python process started
+# with this directory on PYTHONPATH while LOOPSCOPE_PEER_DIR is set, and proves it with a counter
+# file per process at exit. Install failures are recorded, never raised: the suite decides.
 from __future__ import annotations
 
 import atexit
