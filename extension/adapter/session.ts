@@ -87,19 +87,19 @@ export class LoopscopeSession extends LoggingDebugSession {
     await this.configuredOrTimeout();
     await this.startTarget(response, () => DebugTarget.launch({
       program: args.program, module: args.module, args: args.args, cwd: args.cwd, env: args.env, python: args.python,
-      stopOnEntry: args.stopOnEntry, blockingThresholdMs: args.blockingThresholdMs, stepEvents: args.trace === true,
+      stopOnEntry: args.stopOnEntry, blockingThresholdMs: args.blockingThresholdMs, stepEvents: traceOn(args.trace),
       pauseOn: this.pendingFilters,
       stdio: args.console === 'integratedTerminal' && this.supportsRunInTerminal ? 'terminal' : 'pipe',
       runInTerminal: (cmd) => this.runInTerminal(cmd.command, cmd.args, cmd.cwd, cmd.extraEnv, args.program ?? args.module ?? 'Python'),
-    }, { recordTrace: args.trace === true }), args.justMyCode);
+    }, { recordTrace: traceOn(args.trace) }), args.justMyCode);
   }
 
   protected override async attachRequest(response: DebugProtocol.AttachResponse, args: AttachRequestArgs): Promise<void> {
     await this.configuredOrTimeout();
     await this.startTarget(response, () => DebugTarget.attach({
-      host: args.host, port: args.port, token: args.token, tokenFile: args.tokenFile, stepEvents: args.trace === true,
+      host: args.host, port: args.port, token: args.token, tokenFile: args.tokenFile, stepEvents: traceOn(args.trace),
       pauseOn: this.pendingFilters,
-    }, { recordTrace: args.trace === true }), args.justMyCode);
+    }, { recordTrace: traceOn(args.trace) }), args.justMyCode);
   }
 
   protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
@@ -366,6 +366,15 @@ export class LoopscopeSession extends LoggingDebugSession {
       this.sendErrorResponse(response, { id: 2001, format: (err as Error).message.replace(/[{}]/g, ''), showUser: false });
     }
   }
+}
+
+/**
+ * Debug sessions record task steps and ticks unless `trace: false`: a user pressing Export Trace
+ * expects slices, and a session being debugged is not where the per-step cost (~7-13 µs, see the
+ * `trace` attribute in package.json) matters. The headless CLI keeps it opt-in (`--trace`).
+ */
+function traceOn(trace: boolean | undefined): boolean {
+  return trace !== false;
 }
 
 function signalNumber(sig: NodeJS.Signals): number {

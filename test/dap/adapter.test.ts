@@ -5,7 +5,7 @@
 
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -212,6 +212,9 @@ describe('debug adapter (DAP)', function () {
       const traceFile = path.join(tmp, 'dap-trace.json');
       const tr = await s.custom<{ path: string }>('loopscope/exportTrace', { path: traceFile });
       assert.equal(tr.path, traceFile);
+      // No `trace` attribute in the launch: debug sessions record steps by default, so the export has step slices.
+      const exported = JSON.parse(readFileSync(traceFile, 'utf8')) as { traceEvents: { ph: string; cat?: string; tid?: number }[] };
+      assert.ok(exported.traceEvents.some((e) => e.ph === 'X' && e.cat === 'task.step' && e.tid === worker), 'no step slice for worker-1');
       await s.custom('loopscope/continueLoop');
       const updates = s.events.filter((e) => e.event === 'loopscope/update').map((e) => e.body as UpdateEventBody);
       assert.ok(updates.some((u) => u.tasks.some((t) => t.name === 'worker-1')));

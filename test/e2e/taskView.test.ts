@@ -106,9 +106,14 @@ describe('e2e: Loopscope session on the worker pool', () => {
     for (const name of ['worker-1', 'worker-2', 'worker-3', 'producer']) {
       assert.ok(tracks.some((t) => t.startsWith(`${name} `)), `no track for ${name}: ${tracks.join(' | ')}`);
     }
-    // Without `"trace": true` in the launch config the adapter records no per-step slices, only task lifetimes.
+    // Debug sessions record steps by default (launch.json says nothing about `trace`): the three ticks run so far
+    // give step slices (ph "X") on the tasks' tracks, besides their lifetime slices, and tick markers.
     const cats = new Set(trace.traceEvents.map((e) => e.cat ?? e.ph));
     assert.ok(trace.traceEvents.some((e) => e.ph === 'X' && e.cat === 'task.lifetime'), `no task lifetime slices: ${[...cats].join(', ')}`);
+    const stepSlices = trace.traceEvents.filter((e) => e.ph === 'X' && e.cat === 'task.step');
+    assert.ok(stepSlices.length >= 4, `expected step slices for main() and the workers' first steps, got ${stepSlices.length} (${[...cats].join(', ')})`);
+    assert.ok(stepSlices.some((e) => e.name === 'worker()'), `no worker() step slice: ${stepSlices.map((e) => e.name).join(', ')}`);
+    assert.ok(trace.traceEvents.some((e) => e.ph === 'i' && e.cat === 'tick'), 'no tick markers');
 
     // Continue: the program runs to completion and the session ends.
     await wb.clickViewAction('Async Tasks', 'Continue');
