@@ -92,12 +92,17 @@ def install_patches() -> None:
     control_boundary = _control.at_tick_boundary
 
     def _run(self: Any) -> None:
+        # Fallback when _run_once cannot be regenerated (no asyncio source): wraps every handle.
         try:
             st = self._loop._loopscope_state
         except AttributeError:
             return o_run(self)
         if st.__class__ is not LoopState:  # e.g. a unittest.mock loop answers every attribute
             return o_run(self)
+        return _step(self, st)
+
+    def _step(self: Any, st: LoopState) -> None:
+        # One handle, timed and attributed (debug-mode loops and the fallback path).
         cb = self._callback
         info = None
         k = cb_kind.get(type(cb))
@@ -142,6 +147,8 @@ def install_patches() -> None:
             # As asyncio's own Handle._run: on 3.12+ a traceback keeps this frame alive (f_back).
             self = cb = task = None
 
+    fast = _make_run_once(_step)
+
     def _run_once(self: Any) -> None:
         st = getattr(self, _STATE, None)
         if st is None:
@@ -157,7 +164,10 @@ def install_patches() -> None:
         st.handles_acc = 0.0
         t0 = perf()
         try:
-            o_run_once(self)
+            if fast is not None:
+                fast(self, st)
+            else:
+                o_run_once(self)
         finally:
             total = perf() - t0
             sel = total - st.handles_acc
@@ -278,10 +288,10 @@ def install_patches() -> None:
             S.add_event({"kind": "loop.closed", "ts": S.ts(), "loop": st.id})
         return o_close(self)
 
-    for fn, name in ((_run, "_run"),):
-        fn.__qualname__ = "Handle." + name
-        fn.__wrapped__ = o_run  # type: ignore[attr-defined]
-    Handle._run = _run
+    if fast is None:
+        _run.__qualname__ = "Handle._run"
+        _run.__wrapped__ = o_run  # type: ignore[attr-defined]
+        Handle._run = _run
     for name, fn, orig in (("_run_once", _run_once, o_run_once), ("create_task", create_task, o_create_task),
                            ("create_future", create_future, o_create_future), ("call_soon", call_soon, o_call_soon),
                            ("call_exception_handler", call_exception_handler, o_exc), ("close", close, o_close)):
@@ -308,6 +318,167 @@ def install_patches() -> None:
     _install_unawaited_hook()
     _install_running_loop_hook()
     _Watchdog().start()
+
+
+# --- _run_once regenerated from this interpreter's own source ------------------------------------
+#
+# Timing every handle through a Handle._run wrapper costs one extra Python call per step. Instead
+# the running CPython's BaseEventLoop._run_once is compiled again from its own source with the
+# bookkeeping inlined around `handle._run()`; asyncio's logic (selector, timers, debug mode) stays
+# exactly that version's. The copy keeps the real file name and the real line number of every
+# line a traceback can pass through (the two `handle._run()` calls, everything above the ready
+# loop), so a KeyboardInterrupt or a debug-mode source traceback reads exactly as without
+# Loopscope; its globals are asyncio.base_events' own dict, so patches of module names (tests
+# mocking `logger`) still apply. Its caller is the _run_once wrapper in this file, where frame
+# walks (blocking lines, creation and cancel sites) stop as they did at the Handle._run wrapper.
+
+# Replacement for the ready loop: (line offset from the first comment line above `ntodo = …`,
+# text at the original indentation of that comment). Offsets 15 and 23 are where the original
+# has its debug and normal `handle._run()`; the layout is used only if that holds.
+_READY_LOOP = (
+    (0, "ntodo = len(self._ready); _t0 = _perf()"),
+    (1, "for i in range(ntodo):"),
+    (2, "    handle = self._ready.popleft(); _nd = not self._debug"),
+    (3, "    if handle._cancelled: continue"),
+    (4, "    if _nd:"),
+    (5, "        _cb = handle._callback; _info = None; _k = _cb_kind_get(type(_cb))"),
+    (6, "        if _k is None: _k = _maybe_task_cb(type(_cb))"),
+    (7, "        if _k:"),
+    (8, "            _task = _cb.__self__; _info = _by_addr_get(id(_task))"),
+    (9, "            if _info is None and isinstance(_task, _TASKS): _info = _S.register_task(_task, _st)"),
+    (10, "            if _info is not None: _info.woken = _info.wake; _info.wake = None"),
+    (11, "        _st.current = _info; _st.current_cb = _cb; _st.step_start = _t0"),
+    (12, "    else:"),
+    (13, "        _h = handle; handle = _DebugRun(_h, _st); self._current_handle = _h; t0 = self.time()"),
+    (14, "        try:"),
+    (15, "            handle._run()"),
+    (16, "            handle = _h; dt = self.time() - t0"),
+    (17, "            if dt >= self.slow_callback_duration:"),
+    (18, "                logger.warning('Executing %s took %.3f seconds',"),
+    (19, "                               _format_handle(handle), dt)"),
+    (20, "        finally:"),
+    (21, "            self._current_handle = None; handle = _NOOP; _t0 = _perf()"),
+    (22, "    try:"),
+    (23, "        handle._run()"),
+    (24, "    finally:"),
+    (25, "        if _nd:"),
+    (26, "            _t1 = _perf()"),
+    (27, "            _dt = _t1 - _t0"),
+    (28, "            _st.step_start = 0.0"),
+    (29, "            _st.current = None"),
+    (30, "            _st.current_cb = None"),
+    (31, "            _st.handles_acc += _dt"),
+    (32, "            if _info is not None:"),
+    (33, "                _info.steps += 1"),
+    (34, "                _info.busy += _dt"),
+    (35, "                _info.tick = _st.tick"),
+    (36, "                if _task.done():"),
+    (37, "                    _S.task_done(_info, _task)"),
+    (38, "                else:"),
+    (39, "                    _S.dirty.add(_info)  # not cached: collect() swaps the set"),
+    (40, "                if _S.step_events:"),
+    (41, "                    _S.log_step((_info, _st.tick, _t0, _dt, _info.woken,"),
+    (42, "                                 None if _info.done else _wait_target(_task, _S)))"),
+    (43, "            if _dt > _S.threshold:"),
+    (44, "                _blocking(_st, _info, _cb, _dt, _t0)"),
+    (45, "            if _st.mode is not None:"),
+    (46, "                _control_after(_st, _info, _cb)"),
+    (47, "                _t1 = _perf()  # a hold is nobody's busy time"),
+    (48, "            _t0 = _t1  # the next handle starts where this one ended: one clock read per step"),
+    (49, "            _cb = _task = _info = None"),
+    (50, "handle = None  # Needed to break cycles when an exception occurs."),
+)
+_DEBUG_AT, _RUN_AT = 15, 23
+
+
+class _DebugRun:
+    """Debug-mode stand-in for the handle at asyncio's own `handle._run()` line: runs the real
+    handle timed and attributed, inside asyncio's slow-callback timing."""
+
+    __slots__ = ("h", "st")
+
+    def __init__(self, h: Any, st: LoopState) -> None:
+        self.h = h
+        self.st = st
+
+    def _run(self) -> None:
+        _DEBUG_STEP[0](self.h, self.st)
+
+
+class _NoopHandle:
+    __slots__ = ()
+
+    def _run(self) -> None:
+        pass
+
+
+_DEBUG_STEP: List[Any] = [None]
+
+
+def _make_run_once(step: Any) -> Any:
+    import inspect
+    try:
+        lines, first = inspect.getsourcelines(_base_events.BaseEventLoop._run_once)
+        filename = inspect.getsourcefile(_base_events.BaseEventLoop._run_once)
+    except (OSError, TypeError):
+        return None
+    if not lines or not filename or lines[0].strip() != "def _run_once(self):" or first < 2:
+        return None
+    strip = [ln.strip() for ln in lines]
+    calls = [i for i, t in enumerate(strip) if t == "handle._run()"]
+    starts = [i for i, t in enumerate(strip) if t == "ntodo = len(self._ready)"]
+    if len(calls) != 2 or len(starts) != 1:
+        return None
+    c = starts[0]
+    while c > 0 and strip[c - 1].startswith("#"):
+        c -= 1
+    if calls[0] - c != _DEBUG_AT or calls[1] - c != _RUN_AT or len(lines) - c > len(_READY_LOOP):
+        return None
+    if strip[c + 6:] != [t.strip() for t in _ORIGINAL_READY_LOOP]:
+        return None  # a CPython whose ready loop differs from the one this layout was made for
+    ind = lines[c][:len(lines[c]) - len(lines[c].lstrip())]
+    head = lines[0].replace("def _run_once(self):", "def _run_once(self, _st):")
+    body = [head] + lines[1:c] + [ind + t + "\n" for _o, t in _READY_LOOP]
+    names = ("_perf", "_cb_kind_get", "_maybe_task_cb", "_by_addr_get", "_TASKS", "_S", "_wait_target",
+             "_blocking", "_control_after", "_DebugRun", "_NOOP")
+    # The nested def lands on the original first line, so every kept line keeps its number.
+    src = "\n" * (first - 2) + "def _make(%s):\n" % ", ".join(names) + "".join(body) + "    return _run_once\n"
+    try:
+        code = compile(src, filename, "exec")
+        ns: Dict[str, Any] = {}
+        exec(code, _base_events.__dict__, ns)
+        fn = ns["_make"](perf, _CB_KIND.get, _maybe_task_cb, S.by_addr.get, _TASK_TYPES, S,
+                         _inspect.wait_target, _blocking, _control.after_callback, _DebugRun, _NoopHandle())
+    except Exception:
+        return None
+    if fn.__code__.co_firstlineno != first:
+        return None
+    _DEBUG_STEP[0] = step
+    return fn
+
+
+# The original ready loop (3.9-3.13), from `ntodo = …` on; a different one keeps the wrapper path.
+_ORIGINAL_READY_LOOP = (
+    "ntodo = len(self._ready)",
+    "for i in range(ntodo):",
+    "handle = self._ready.popleft()",
+    "if handle._cancelled:",
+    "continue",
+    "if self._debug:",
+    "try:",
+    "self._current_handle = handle",
+    "t0 = self.time()",
+    "handle._run()",
+    "dt = self.time() - t0",
+    "if dt >= self.slow_callback_duration:",
+    "logger.warning('Executing %s took %.3f seconds',",
+    "_format_handle(handle), dt)",
+    "finally:",
+    "self._current_handle = None",
+    "else:",
+    "handle._run()",
+    "handle = None  # Needed to break cycles when an exception occurs.",
+)
 
 
 try:  # the C accelerator directly: one call instead of two on every task creation
