@@ -25,6 +25,7 @@ export const threadOfLoop = (loop: number): number => LOOP_THREAD_BASE + loop;
 type Handle =
   | { kind: 'frame'; frame: number; task: number }
   | { kind: 'synthetic'; task: number }
+  | { kind: 'stopFrame' }
   | { kind: 'loopFrame'; loop: number }
   | { kind: 'locals'; frame: number }
   | { kind: 'ref'; ref: number }
@@ -52,16 +53,25 @@ export function taskThreadName(t: ModelTask): string {
   return clip(`${t.name} · ${t.coro}() · ${state}`);
 }
 
+/** The place an exception stop is about, shown as the top frame of the stopped thread (cleared on resume). */
+export interface StopFrame { thread: number; name: string; file: string; line: number }
+
 export class Inspector {
   private handles = new Map<number, Handle>();
   private nextHandle = 1;
   justMyCode = true;
+  /**
+   * A blocking call's task is suspended somewhere after the line that blocked; VS Code opens the top
+   * frame with a source, so the finding's own location goes first.
+   */
+  stopFrame: StopFrame | null = null;
 
   constructor(private readonly rt: RuntimeRequester, private readonly model: TaskModel) {}
 
   /** Frame and variable handles are only valid while stopped. */
   reset(): void {
     this.handles.clear();
+    this.stopFrame = null;
   }
 
   taskOfThread(threadId: number): number | null {
@@ -89,6 +99,15 @@ export class Inspector {
   }
 
   async stackTrace(threadId: number): Promise<FrameInfo[]> {
+    const frames = await this.chainFrames(threadId);
+    const sf = this.stopFrame;
+    if (sf && sf.thread === threadId) {
+      frames.unshift({ id: this.handle({ kind: 'stopFrame' }), name: clip(sf.name, 200), file: sf.file, line: sf.line, hint: 'normal' });
+    }
+    return frames;
+  }
+
+  private async chainFrames(threadId: number): Promise<FrameInfo[]> {
     const loopId = threadId >= LOOP_THREAD_BASE ? threadId - LOOP_THREAD_BASE : null;
     if (loopId !== null) {
       const l = this.model.loops.get(loopId);

@@ -22,6 +22,8 @@ import { Inspector, threadOfLoop, threadOfTask } from './inspector';
 import { LaunchError } from './launcher';
 
 const UPDATE_INTERVAL_MS = 50;
+/** Stops whose location is not where the focused task is suspended now (it ran on after it). */
+const STOP_FRAME_FILTERS: ReadonlySet<string> = new Set(['blocking-call', 'never-awaited']);
 
 type LaunchRequestArgs = DebugProtocol.LaunchRequestArguments & LaunchArguments;
 type AttachRequestArgs = DebugProtocol.AttachRequestArguments & AttachArguments & { trace?: boolean };
@@ -288,12 +290,26 @@ export class LoopscopeSession extends LoggingDebugSession {
   private reportStop(stop: Stop): void {
     this.inspector?.reset();
     this.stoppedFocus = stop.focusTask;
-    const threadId = stop.focusTask !== null ? threadOfTask(stop.focusTask) : threadOfLoop(stop.loop);
-    const ev: DebugProtocol.StoppedEvent = new StoppedEvent(stop.reason, threadId, stop.exception?.details);
+    const loopThread = threadOfLoop(stop.loop);
+    const threadId = stop.focusTask !== null ? threadOfTask(stop.focusTask) : loopThread;
+    const exc = stop.exception;
+    if (this.inspector && exc?.location && (STOP_FRAME_FILTERS.has(exc.filter) || stop.focusTask === null)) {
+      this.inspector.stopFrame = { thread: threadId, name: `⚠ ${exc.description}`, file: exc.location.file, line: exc.location.line };
+    }
+    const ev: DebugProtocol.StoppedEvent = new StoppedEvent(stop.reason, threadId, exc?.details);
     ev.body.description = stop.description;
     ev.body.allThreadsStopped = true;
     this.flushUpdate(); // the tree should show the state the stop describes
     this.sendEvent(ev);
+    if (threadId !== loopThread) {
+      // With allThreadsStopped VS Code keeps only the old *reason* of every other thread, so the loop
+      // thread would say "Paused on entry" forever; give it this stop's own reason and description.
+      const loopEv: DebugProtocol.StoppedEvent = new StoppedEvent(stop.reason, loopThread, exc?.details);
+      loopEv.body.description = stop.description;
+      loopEv.body.allThreadsStopped = false;
+      loopEv.body.preserveFocusHint = true;
+      this.sendEvent(loopEv);
+    }
   }
 
   private resumed(): void {

@@ -52,6 +52,15 @@ export interface Stop {
 
 const where = (l: Location | null | undefined): string => (l ? ` at ${l.file}:${l.line}` : '');
 
+/**
+ * A stall names no single task; focus the first stuck task whose await chain reaches user code, so
+ * the editor opens the line it is stuck on rather than staying on the loop (which has no source).
+ */
+function stuckTask(chains: readonly { task: number; frames: readonly { internal: boolean }[] }[] | null | undefined): number | null {
+  if (!chains || chains.length === 0) return null;
+  return (chains.find((c) => c.frames.some((f) => !f.internal)) ?? chains[0]).task;
+}
+
 export class Stepper {
   private enabled = new Set<FilterId>(EXCEPTION_FILTERS.filter((f) => f.default).map((f) => f.filter));
   /** Exception stops waiting for their loop to reach a tick boundary. Key -1: "whichever loop pauses first". */
@@ -227,7 +236,7 @@ export class Stepper {
         }
       }
       return {
-        filter, taskId: e.task, location: e.location, exceptionType: e.findingKind,
+        filter, taskId: e.task ?? stuckTask(e.chains), location: e.location, exceptionType: e.findingKind,
         description: `${e.findingKind}: ${e.message}`, details,
       };
     }

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { SnapshotBody, UpdateEventBody } from '../../extension/protocol/customDap';
-import { bugLine, examplePath, lineOf } from '../examples/gallery';
+import { bugLine, bugLines, examplePath, lineOf } from '../examples/gallery';
 import { ROOT } from './build';
 import { isAlive } from '../../extension/adapter/launcher';
 import { PYTHON, Session } from './helpers';
@@ -90,6 +90,34 @@ describe('debug adapter (DAP)', function () {
       assert.equal(exited.body.exitCode, 0);
       await s.next('terminated');
       assert.match(s.output('stdout'), /processed 12 jobs, total 156/);
+    });
+
+    it('every stop gives the loop thread its own reason and description, also when it focuses a task', async () => {
+      s = await Session.start();
+      await s.launch({ program: examplePath('worker_pool.py'), stopOnEntry: true });
+      const entry = await s.stopped();
+      assert.equal(entry.body.reason, 'entry');
+      assert.equal(entry.body.allThreadsStopped, true);
+      const loopThread = entry.body.threadId as number;
+      assert.ok(loopThread >= 1_000_000_000, 'entry stops on the loop thread');
+      let onTask: DebugProtocol.StoppedEvent | undefined;
+      for (let i = 0; i < 20 && !onTask; i++) {
+        await s.dc.nextRequest({ threadId: loopThread });
+        const st = await s.stopped();
+        if ((st.body.threadId as number) < 1_000_000_000) onTask = st;
+      }
+      assert.ok(onTask, 'no tick stop focused a task thread');
+      assert.equal(onTask.body.allThreadsStopped, true);
+      assert.match(onTask.body.description ?? '', /^tick \d+: ran /);
+      // VS Code keeps only the previous reason of the other threads on an allThreadsStopped event, so the
+      // loop thread (still "entry") gets its own event right after, without taking the focus.
+      const all = s.stoppedEvents();
+      const after = all[all.indexOf(onTask) + 1] ?? (await s.next('stopped', (e) => (e.body as DebugProtocol.StoppedEvent['body']).threadId === loopThread));
+      assert.equal(after.body.threadId, loopThread);
+      assert.equal(after.body.reason, 'step');
+      assert.equal(after.body.description, onTask.body.description);
+      assert.equal(after.body.allThreadsStopped, false);
+      assert.equal(after.body.preserveFocusHint, true);
     });
 
     it('justMyCode: false shows asyncio\'s own frames in the await chain', async () => {
@@ -304,13 +332,15 @@ describe('debug adapter (DAP)', function () {
     // The gallery programs themselves, even those that end within milliseconds of their event
     // (forgotten_await.py, worker_pool.py's cancellations): the filters become the runtime's
     // `pauseOn`, so the runtime holds the loop at the next tick boundary by itself.
-    const cases: { filter: string; program: string; description: RegExp; where?: () => RegExp; exitCode?: number }[] = [
+    // `opens`: the lines VS Code may open for the stop (the top frame with a source on the stopped thread);
+    // `taskThread`: the stop is on the task it is about, so Call Stack shows that task's await chain.
+    const cases: { filter: string; program: string; description: RegExp; where?: () => RegExp; exitCode?: number; opens?: () => number[]; taskThread?: boolean }[] = [
       { filter: 'task-failed', program: 'unretrieved_exception.py', description: /^Task sync-inventory failed: ConnectionError/ },
       { filter: 'unretrieved-exception', program: 'unretrieved_exception.py', description: /^unretrieved-exception: Task sync-inventory: exception was never retrieved: ConnectionError/, where: () => new RegExp(`unretrieved_exception\\.py:${bugLine('unretrieved_exception.py')}`) },
-      { filter: 'blocking-call', program: 'blocking_sleep.py', description: /^blocking-call: /, where: () => new RegExp(`blocking_sleep\\.py:${bugLine('blocking_sleep.py')}`) },
-      { filter: 'never-awaited', program: 'forgotten_await.py', description: /^never-awaited: .*save/, where: () => new RegExp(`forgotten_await\\.py:${bugLine('forgotten_await.py')}`) },
+      { filter: 'blocking-call', program: 'blocking_sleep.py', description: /^blocking-call: /, where: () => new RegExp(`blocking_sleep\\.py:${bugLine('blocking_sleep.py')}`), opens: () => [bugLine('blocking_sleep.py')], taskThread: true },
+      { filter: 'never-awaited', program: 'forgotten_await.py', description: /^never-awaited: .*save/, where: () => new RegExp(`forgotten_await\\.py:${bugLine('forgotten_await.py')}`), opens: () => [bugLine('forgotten_await.py')] },
       { filter: 'task-cancelled', program: 'worker_pool.py', description: /^Task worker-\d was cancelled by Task-\d+/ },
-      { filter: 'stall', program: 'deadlock.py', description: /^stall: /, where: () => /ping/, exitCode: 1 },
+      { filter: 'stall', program: 'deadlock.py', description: /^stall: /, where: () => /ping/, exitCode: 1, opens: () => bugLines('deadlock.py'), taskThread: true },
     ];
     for (const c of cases) {
       it(`${c.filter}: stops with reason "exception" and says why`, async () => {
@@ -326,6 +356,12 @@ describe('debug adapter (DAP)', function () {
         assert.ok(threads.some((t) => t.id === st.body.threadId), 'the stopped thread is listed');
         const stack = (await s.dc.stackTraceRequest({ threadId: st.body.threadId as number })).body.stackFrames;
         assert.ok(stack.length > 0);
+        if (c.taskThread) assert.ok((st.body.threadId as number) < 1_000_000_000, `stopped on the loop thread, not the task's: ${JSON.stringify(st.body)}`);
+        if (c.opens) {
+          const top = stack.find((f) => f.source?.path);
+          assert.equal(top?.source?.path, examplePath(c.program), `top source frame: ${JSON.stringify(stack)}`);
+          assert.ok(c.opens().includes(top.line), `opens line ${top.line}, expected one of ${c.opens().join(', ')}: ${JSON.stringify(stack)}`);
+        }
         // Held by the runtime, not ended: continuing runs the program to its own end and exit code.
         await s.dc.continueRequest({ threadId: st.body.threadId as number });
         const exited = await s.next('exited');

@@ -8,6 +8,8 @@ import { ADAPTER_JS, buildBundles } from './build';
 export const PYTHON = process.env.LOOPSCOPE_TEST_PYTHON ?? 'python3';
 const RECORDED = ['stopped', 'continued', 'output', 'exited', 'terminated', 'loopscope/update', 'thread'];
 
+const isCompanion = (e: DebugProtocol.StoppedEvent): boolean => e.body.allThreadsStopped === false && e.body.preserveFocusHint === true;
+
 export class Session {
   readonly dc: DebugClient;
   readonly events: DebugProtocol.Event[] = [];
@@ -63,8 +65,18 @@ export class Session {
     });
   }
 
+  /**
+   * The next stop. A stop focused on a task is followed by a companion event that refreshes the loop
+   * thread's reason (allThreadsStopped false, preserveFocusHint); those are skipped here, see loopStopped().
+   */
   async stopped(pred: (e: DebugProtocol.StoppedEvent) => boolean = () => true, timeoutMs?: number): Promise<DebugProtocol.StoppedEvent> {
-    return (await this.next('stopped', pred as (e: DebugProtocol.Event) => boolean, timeoutMs)) as DebugProtocol.StoppedEvent;
+    const main = (e: DebugProtocol.Event): boolean => !isCompanion(e as DebugProtocol.StoppedEvent) && pred(e as DebugProtocol.StoppedEvent);
+    return (await this.next('stopped', main, timeoutMs)) as DebugProtocol.StoppedEvent;
+  }
+
+  /** Every stopped event so far, companions included, in order. */
+  stoppedEvents(): DebugProtocol.StoppedEvent[] {
+    return this.events.filter((e) => e.event === 'stopped') as DebugProtocol.StoppedEvent[];
   }
 
   output(category?: string): string {
