@@ -262,6 +262,10 @@ def install_patches() -> None:
                     info.wake = cur
                 elif st.current_cb is not None:
                     info.wake = getattr(st.current_cb, "__qualname__", None) or "callback"
+                if cur is not info:
+                    # Woken by someone else: its state changed (waiting -> ready) without a step of
+                    # its own, so it must be re-sent or a held loop would still show it waiting.
+                    S.dirty.add(info)  # not cached: collect() swaps the set
                 if args and cur is not info and info.cancel_by is None:
                     try:
                         if args[0].cancelled():

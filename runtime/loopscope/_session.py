@@ -459,9 +459,12 @@ class Session:
             else:
                 state = "waiting"
                 info.last_wait = waiting
+        # A ready task's next step is already scheduled: name whoever scheduled it (`wake`), not
+        # whoever woke its previous step (`woken`, e.g. its creator), or "woken by" would lag a step.
+        woken = info.wake if state == "ready" and info.wake is not None else info.woken
         return {"task": info.id, "state": state, "steps": info.steps,
                 "busyMs": round(info.busy * 1000.0, 3), "waitingOn": waiting,
-                "wokenBy": self.waker(info.woken, info), "tick": info.tick}
+                "wokenBy": self.waker(woken, info), "tick": info.tick}
 
     def task_state_event(self, info: TaskInfo, ts: float) -> Optional[Dict[str, Any]]:
         ev = self.task_state_fields(info)
