@@ -9,6 +9,7 @@ import os
 import re
 import reprlib
 import sys
+import types
 import sysconfig
 import time
 from typing import Any, Dict, List, Optional, Tuple
@@ -145,6 +146,10 @@ def raise_location(exc: BaseException) -> Optional[Dict[str, Any]]:
 
 # --- await chains and wait classification -------------------------------------------------
 
+_CoroutineType = types.CoroutineType
+_GeneratorType = types.GeneratorType
+
+
 def coro_chain(coro: Any) -> Tuple[List[Tuple[Any, Any, str]], Any]:
     """Outermost-first [(awaitable, frame, kind)] following cr_await/ag_await/gi_yieldfrom,
     plus the leaf object that is not a coroutine (a future iterator, an asend object…)."""
@@ -152,7 +157,12 @@ def coro_chain(coro: Any) -> Tuple[List[Tuple[Any, Any, str]], Any]:
     for _ in range(256):
         if coro is None:
             break
-        if hasattr(coro, "cr_frame"):
+        t = type(coro)  # exact types first: hasattr() on a missing attribute raises internally
+        if t is _CoroutineType:
+            f, nxt, kind = coro.cr_frame, coro.cr_await, "coroutine"
+        elif t is _GeneratorType:
+            f, nxt, kind = coro.gi_frame, coro.gi_yieldfrom, "generator"
+        elif hasattr(coro, "cr_frame"):
             f, nxt, kind = coro.cr_frame, coro.cr_await, "coroutine"
         elif hasattr(coro, "ag_frame"):
             f, nxt, kind = coro.ag_frame, coro.ag_await, "async_generator"
@@ -335,9 +345,14 @@ def _wait_target(task: Any, session: Any, cancelled: bool = False) -> Optional[D
     if w is not None and w.done() and not cancelled:
         return None
     site = None
+    internal = _internal_cache.get
     for _c, f, _k in reversed(chain):
-        if not is_internal_file(f.f_code.co_filename):
-            site = {"file": f.f_code.co_filename, "line": f.f_lineno}
+        fn = f.f_code.co_filename
+        r = internal(fn)
+        if r is None:
+            r = is_internal_file(fn)
+        if not r:
+            site = {"file": fn, "line": f.f_lineno}
             break
     target: Optional[Dict[str, Any]] = None
     if w is not None:

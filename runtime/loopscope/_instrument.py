@@ -169,6 +169,9 @@ def install_patches() -> None:
             else:
                 o_run_once(self)
         finally:
+            st.step_start = 0.0  # also when a KeyboardInterrupt left the ready loop mid-way
+            st.current = None
+            st.current_cb = None
             total = perf() - t0
             sel = total - st.handles_acc
             if sel > 0:
@@ -340,7 +343,7 @@ def install_patches() -> None:
 # text at the original indentation of that comment). Offsets 15 and 23 are where the original
 # has its debug and normal `handle._run()`; the layout is used only if that holds.
 _READY_LOOP = (
-    (0, "ntodo = len(self._ready); _t0 = _perf()"),
+    (0, "ntodo = len(self._ready); _t0 = _rs = _perf()"),
     (1, "for i in range(ntodo):"),
     (2, "    handle = self._ready.popleft(); _nd = not self._debug"),
     (3, "    if handle._cancelled: continue"),
@@ -361,36 +364,31 @@ _READY_LOOP = (
     (18, "                logger.warning('Executing %s took %.3f seconds',"),
     (19, "                               _format_handle(handle), dt)"),
     (20, "        finally:"),
-    (21, "            self._current_handle = None; handle = _NOOP; _t0 = _perf()"),
+    (21, "            self._current_handle = None; handle = _NOOP; _t1 = _perf(); _rs += _t1 - _t0; _t0 = _t1"),
     (22, "    try:"),
     (23, "        handle._run()"),
     (24, "    finally:"),
     (25, "        if _nd:"),
-    (26, "            _t1 = _perf()"),
-    (27, "            _dt = _t1 - _t0"),
-    (28, "            _st.step_start = 0.0"),
-    (29, "            _st.current = None"),
-    (30, "            _st.current_cb = None"),
-    (31, "            _st.handles_acc += _dt"),
-    (32, "            if _info is not None:"),
-    (33, "                _info.steps += 1"),
-    (34, "                _info.busy += _dt"),
-    (35, "                _info.tick = _st.tick"),
-    (36, "                if _task.done():"),
-    (37, "                    _S.task_done(_info, _task)"),
-    (38, "                else:"),
-    (39, "                    _S.dirty.add(_info)  # not cached: collect() swaps the set"),
-    (40, "                if _S.step_events:"),
-    (41, "                    _S.log_step((_info, _st.tick, _t0, _dt, _info.woken,"),
-    (42, "                                 None if _info.done else _wait_target(_task, _S)))"),
-    (43, "            if _dt > _S.threshold:"),
-    (44, "                _blocking(_st, _info, _cb, _dt, _t0)"),
-    (45, "            if _st.mode is not None:"),
-    (46, "                _control_after(_st, _info, _cb)"),
-    (47, "                _t1 = _perf()  # a hold is nobody's busy time"),
-    (48, "            _t0 = _t1  # the next handle starts where this one ended: one clock read per step"),
-    (49, "            _cb = _task = _info = None"),
-    (50, "handle = None  # Needed to break cycles when an exception occurs."),
+    (26, "            _t1 = _perf(); _dt = _t1 - _t0"),
+    (27, "            if _info is not None:"),
+    (28, "                _info.steps += 1; _info.busy += _dt; _info.tick = _st.tick"),
+    (29, "                if _task.done(): _S.task_done(_info, _task)"),
+    (30, "                else: _S.dirty.add(_info)  # not cached: collect() swaps the set"),
+    (31, "                if _S.step_events:"),
+    (32, "                    _S.log_step((_info, _st.tick, _t0, _dt, _info.woken,"),
+    (33, "                                 None if _info.done else _wait_target(_task, _S)))"),
+    (34, "            if _dt > _S.threshold:"),
+    (35, "                _st.step_start = 0.0; _st.current = None; _st.current_cb = None"),
+    (36, "                _blocking(_st, _info, _cb, _dt, _t0)"),
+    (37, "            if _st.mode is not None:  # held here, the step is over (not running, not blocking)"),
+    (38, "                _st.step_start = 0.0; _st.current = None; _st.current_cb = None"),
+    (39, "                _control_after(_st, _info, _cb)"),
+    (40, "                _h1 = _perf(); _rs += _h1 - _t1; _t1 = _h1  # a hold is nobody's busy time"),
+    (41, "            _t0 = _t1; _cb = _task = _info = None  # next handle starts where this ended"),
+    # Between handles nothing else runs, so the step markers are cleared once per tick; the
+    # handles' total is the chained clock's span (minus holds and debug steps, counted apart).
+    (42, "_st.step_start = 0.0; _st.current = None; _st.current_cb = None; _st.handles_acc += _t0 - _rs"),
+    (43, "handle = None  # Needed to break cycles when an exception occurs."),
 )
 _DEBUG_AT, _RUN_AT = 15, 23
 
