@@ -404,7 +404,10 @@ class _DebugRun:
         self.st = st
 
     def _run(self) -> None:
-        _DEBUG_STEP[0](self.h, self.st)
+        try:
+            _DEBUG_STEP[0](self.h, self.st)
+        finally:
+            self.h = None  # a 3.12+ traceback keeps this frame (f_back): it must not hold the task
 
 
 class _NoopHandle:
