@@ -158,6 +158,8 @@ class Pump:
         self.pending: Optional[Channel] = None  # an attach handshake in progress
         self.attached = threading.Event()  # set once a debugger has completed a handshake
         self.inflight_cond = threading.Condition()
+        # One batch at a time: the writer's in-flight batch must not race final_flush's close.
+        self.flush_lock = threading.Lock()
 
     def start(self) -> None:
         with self.lock:
@@ -198,6 +200,10 @@ class Pump:
             interval = max(float(S.options.get("flushIntervalMs", 20)) / 1000.0, 9.0 * work)
 
     def flush(self) -> None:
+        with self.flush_lock:
+            self._flush()
+
+    def _flush(self) -> None:
         ch = self.channel
         if ch is None and not self.null_sink:
             S.discard()
@@ -277,22 +283,39 @@ class Pump:
 
     def final_flush(self, code: Optional[int]) -> None:
         """At interpreter exit: report the exit code (when known) and push out everything pending."""
-        S.last_stats = ()  # the final batch always carries exact totals
-        S.last_stats_at = 0.0
-        if code is not None:
-            S.add_event({"kind": "process.exit", "ts": S.ts(), "code": code})
         ch = self.channel
         if ch is None:
+            if code is not None:
+                S.add_event({"kind": "process.exit", "ts": S.ts(), "code": code})
             return
         with self.inflight_cond:  # a request that made the program end still gets its answer
             self.inflight_cond.wait_for(lambda: self.inflight == 0, timeout=2.0)
         try:
+            # Batches are capped, so a burst at the end can take several: send them all (up to
+            # a deadline; what is left then is counted as dropped), process.exit and exact totals last.
+            deadline = time.monotonic() + 2.0
+            while _pending() and self.channel is ch and time.monotonic() < deadline:
+                self.flush()
+            with S.lock:
+                left = len(S.new_tasks) + len(S.done_tasks)
+                if left:
+                    S.new_tasks = []
+                    S.done_tasks = []
+                    S.dropped_since += left
+            S.last_stats = ()  # the final batch always carries exact totals
+            S.last_stats_at = 0.0
+            if code is not None:
+                S.add_event({"kind": "process.exit", "ts": S.ts(), "code": code})
             self.flush()
         finally:
             self.channel = None
             S.connected = False
             _control.release_all()
             ch.close()
+
+
+def _pending() -> bool:
+    return bool(S.new_tasks or S.dirty or S.done_tasks or S.events or S.new_futures or S.step_log)
 
 
 PUMP = Pump()

@@ -15,7 +15,7 @@ import time
 from typing import Any, Dict, List, Optional, Tuple
 
 __all__ = [
-    "safe_repr", "safe_str", "raise_location", "user_site", "wait_target", "future_label",
+    "safe_repr", "result_repr", "safe_str", "raise_location", "user_site", "wait_target", "future_label",
     "coro_chain", "FrameRegistry", "is_internal_file", "is_skipped_file",
 ]
 
@@ -96,6 +96,42 @@ class _SafeRepr(reprlib.Repr):
 
 
 _reprs: Dict[int, _SafeRepr] = {}
+
+
+_PLAIN_SCALARS = frozenset({type(None), bool, int, float, complex, str, bytes})
+_PLAIN_CONTAINERS = frozenset({list, tuple, dict, set, frozenset})
+
+
+def _plain(v: Any, depth: int, budget: List[int]) -> bool:
+    """Only builtin scalars inside builtin containers (exact types, bounded walk): their repr runs
+    no user code."""
+    t = type(v)
+    if t in _PLAIN_SCALARS:
+        return True
+    if t not in _PLAIN_CONTAINERS or depth > 3:
+        return False
+    items = v.items() if t is dict else v
+    for x in items:
+        budget[0] -= 1
+        if budget[0] < 0:
+            return False
+        if t is dict:
+            if not (_plain(x[0], depth + 1, budget) and _plain(x[1], depth + 1, budget)):
+                return False
+        elif not _plain(x, depth + 1, budget):
+            return False
+    return True
+
+
+def result_repr(obj: Any, limit: int = 200) -> str:
+    """A task result for the debugger without running the program's code: a bounded repr for
+    builtin values, else the type (a user `__repr__` may have side effects, cost or locks)."""
+    try:
+        if _plain(obj, 0, [200]):
+            return safe_repr(obj, limit)
+    except Exception:  # a container mutated by another thread while walked
+        pass
+    return "<%s object>" % _type_name(obj)
 
 
 def safe_repr(obj: Any, limit: int = 200) -> str:

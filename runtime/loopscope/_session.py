@@ -300,9 +300,9 @@ class Session:
         if r is None:
             info.result = None
         elif type(r) is int or type(r) is bool or type(r) is float:  # fast path: most results
-            info.result = repr(r) if -_BIG < r < _BIG else _inspect.safe_repr(r, 200)
+            info.result = repr(r) if -_BIG < r < _BIG else _inspect.result_repr(r, 200)
         else:
-            info.result = _inspect.safe_repr(r, 200)
+            info.result = _inspect.result_repr(r, 200)  # never runs a user __repr__
         self.finish(info, "result")
 
     def log_step(self, rec: Tuple[Any, ...]) -> None:

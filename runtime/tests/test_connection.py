@@ -283,5 +283,22 @@ class UvloopTest(unittest.TestCase):
         self.assertEqual(c.find("task.done", task=child[0]["task"])[0]["result"], "2")
 
 
+
+class ExitBurstTest(unittest.TestCase):
+    def test_every_task_of_a_burst_at_exit_is_delivered_or_counted(self) -> None:
+        c = Consumer([str(PROGRAMS / "burst_at_exit.py")])
+        self.assertEqual(c.finish(), 0)
+        self.assertEqual(c.stdout, b"done\n")
+        seqs = [b["seq"] for b in c.batches]
+        self.assertEqual(seqs, list(range(seqs[0], seqs[0] + len(seqs))), "no batch lost")
+        stats = c.find("stats")[-1]
+        created = len(c.find("task.created"))
+        dropped = sum(b["dropped"] for b in c.batches)
+        self.assertEqual(stats["tasksTotal"], 30003)
+        # Every task is either announced or counted as dropped; nothing vanishes silently.
+        self.assertGreaterEqual(created + dropped, stats["tasksTotal"])
+        self.assertEqual(c.batches[-1]["events"][-1]["kind"] in ("stats", "process.exit"), True)
+        self.assertEqual(len(c.find("process.exit")), 1)
+
 if __name__ == "__main__":
     unittest.main()

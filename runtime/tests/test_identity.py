@@ -35,6 +35,18 @@ class IdentityTest(unittest.TestCase):
         self.assertEqual(got[0], plain.returncode, "exit status differs for %s" % argv)
         return plain
 
+    def test_task_results_are_described_without_running_user_repr(self) -> None:
+        prog = os.path.join(P, "ident_result_repr.py")
+        plain = run_plain([prog])
+        c = Consumer([prog])
+        self.assertEqual(c.finish(), plain.returncode)
+        self.assertEqual((c.stdout, c.stderr), (plain.stdout, plain.stderr))
+        self.assertEqual(plain.stdout, b"Noisy [1, 'two', (3.0, None), {'k': b'v'}] 0\n")
+        done = {e["task"]: e for e in c.find("task.done")}
+        results = {t["name"]: done[t["task"]]["result"] for t in c.find("task.created") if t["task"] in done}
+        self.assertEqual(results["noisy"], "<Noisy object>")
+        self.assertEqual(results["plain"], "[1, 'two', (3.0, None), {'k': b'v'}]")
+
     def test_normal_program_sees_the_same_world(self) -> None:
         plain = self.check(["ident_ok.py", "alpha", "--beta"], cwd=P)
         self.assertIn(b"['ident_ok.py', 'alpha', '--beta']", plain.stdout)
