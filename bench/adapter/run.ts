@@ -37,7 +37,7 @@ function workload(tasks: number, statesPerTask: number): WireEvent[] {
     ev.push({ kind: 'loop.ticks', ts: ts++, loop: 1, tick: ++tick, count: 1, ready: 3, timers: 1, selectMs: 0.01 });
   }
   for (let t = 2; t <= tasks; t++) {
-    ev.push({ kind: 'task.done', ts: ts++, task: t, outcome: 'result', result: 'None', exception: null, cancelledBy: null, steps: statesPerTask, busyMs: 1 });
+    ev.push({ kind: 'task.done', ts: ts++, task: t, outcome: 'result', result: 'None', exception: null, cancelledBy: null, steps: statesPerTask, busyMs: 1, lastWaitingOn: { kind: 'queue.get', label: 'Queue.get', detail: 'Queue maxsize=0 qsize=0' } });
   }
   return ev;
 }

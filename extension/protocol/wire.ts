@@ -105,7 +105,7 @@ export interface TaskDoneEvent {
   cancelledBy: { task: number | null; location: Location | null } | null;
   steps: number; busyMs: number;
   /** The latest wait the runtime observed (also when the task waited and ended within one batch). */
-  lastWaitingOn: WaitTarget | null;
+  lastWaitingOn?: WaitTarget | null;
 }
 export interface FutureCreatedEvent { kind: 'future.created'; ts: number; future: number; loop: number; label: string; site: Location | null; awaitedBy: number[] }
 export interface FutureDoneEvent { kind: 'future.done'; ts: number; future: number; outcome: Outcome }
@@ -264,7 +264,7 @@ const EVENT_SCHEMAS: Record<EventKind, Schema> = {
   },
   'task.done': {
     task: isInt, outcome: oneOf(...OUTCOMES), result: nullable(isStr), exception: nullable(isException),
-    cancelledBy: nullable(isCancelledBy), steps: isInt, busyMs: isNum, lastWaitingOn: nullable(isWaitTarget),
+    cancelledBy: nullable(isCancelledBy), steps: isInt, busyMs: isNum, 'lastWaitingOn?': nullable(isWaitTarget),
   },
   'future.created': { future: isInt, loop: isInt, label: isStr, site: nullable(isLocation), awaitedBy: arrayOf(isInt) },
   'future.done': { future: isInt, outcome: oneOf(...OUTCOMES) },
@@ -379,7 +379,7 @@ export function validateRequestArgs(command: string, args: unknown): void {
 const TASK_CREATED_FIELDS = EVENT_SCHEMAS['task.created'];
 const { state: _state, ...TASK_STATE_FIELDS } = EVENT_SCHEMAS['task.state'];
 const TASK_DONE_OPTIONAL = Object.fromEntries(
-  Object.entries(EVENT_SCHEMAS['task.done']).filter(([k]) => !['task', 'steps', 'busyMs'].includes(k)).map(([k, c]) => [`${k}?`, c]),
+  Object.entries(EVENT_SCHEMAS['task.done']).filter(([k]) => !['task', 'steps', 'busyMs'].includes(k)).map(([k, c]) => [`${k.replace(/\?$/, '')}?`, c]),
 );
 const isTaskSnapshot = objOf({ ...TASK_CREATED_FIELDS, ...TASK_STATE_FIELDS, state: oneOf('running', 'ready', 'waiting', 'done'), ...TASK_DONE_OPTIONAL });
 const isLoopSnapshot = objOf({ ...EVENT_SCHEMAS['loop.created'], tick: isInt, paused: isBool, closed: isBool });

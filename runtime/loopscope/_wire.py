@@ -310,7 +310,7 @@ _TASK_STATE_FIELDS: Dict[str, Check] = {
 _TASK_DONE_FIELDS: Dict[str, Check] = {
     "task": _int, "outcome": _outcome, "result": _nullable(_str), "exception": _nullable(_exception),
     "cancelledBy": _nullable(_cancelled_by), "steps": _int, "busyMs": _num,
-    "lastWaitingOn": _nullable(_wait_target),
+    "lastWaitingOn?": _nullable(_wait_target),  # added within v1: optional for decoders
 }
 _FUTURE_FIELDS: Dict[str, Check] = {
     "future": _int, "loop": _int, "label": _str, "site": _nloc, "awaitedBy": _list(_int),
@@ -444,7 +444,7 @@ _variable = _obj({"name": _str, "value": _str, "type": _str, "ref": _int})
 _task_snapshot = _obj(dict(
     _TASK_CREATED_FIELDS, **{k: c for k, c in _TASK_STATE_FIELDS.items() if k != "state"},
     state=_enum("running", "ready", "waiting", "done"),
-    **{k + "?": c for k, c in _TASK_DONE_FIELDS.items() if k not in ("task", "steps", "busyMs")},
+    **{k.rstrip("?") + "?": c for k, c in _TASK_DONE_FIELDS.items() if k not in ("task", "steps", "busyMs")},
 ))
 _loop_snapshot = _obj(dict(_LOOP_FIELDS, tick=_int, paused=_bool, closed=_bool))
 _RESPONSES: Dict[str, Check] = {
