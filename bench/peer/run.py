@@ -337,6 +337,19 @@ def run_python(python: str, jobs: int, confirm_reps: int, tests: List[str],
     return version, entry
 
 
+def _git_revision() -> Optional[str]:
+    """HEAD plus whether runtime/ has uncommitted changes (what was actually tested)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "runtime/loopscope"],
+                               cwd=ROOT, text=True, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL).stdout.strip()
+    except OSError:
+        return None
+    return head + (" + uncommitted runtime/loopscope changes" if dirty else "") if head else None
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--python", action="append",
@@ -392,8 +405,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     ok = True
     for python in pythons:
         isolate = DEFAULT_ISOLATE if args.isolate is None else [t for t in args.isolate if t]
+        revision = _git_revision()
         version, entry = run_python(python, args.jobs, args.confirm, args.tests, args.keep,
                                     isolate)
+        entry["runtimeRevision"] = revision
         doc["runs"][version] = entry
         ok = ok and not entry["passPlainFailInstrumented"] and entry["instrumentationVerified"]
         os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
