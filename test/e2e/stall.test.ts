@@ -29,8 +29,10 @@ describe('e2e: a deadlock under Loopscope', () => {
     }
     for (const other of ['Variables', 'Watch', 'Breakpoints']) await wb.collapseView(other);
     await wb.widenSideBar(160);
-    const problem = await wb.waitForProblem(STALL);
     const marked = bugLines(FILE);
+    // The stop is on a stuck task's thread, so VS Code opens its innermost user frame: the line it is stuck on.
+    await wb.statusBarItem(new RegExp(`Ln (${marked.join('|')}), Col`)).waitFor({ state: 'visible' });
+    const problem = await wb.waitForProblem(STALL);
     assert.ok(marked.some((l) => new RegExp(`\\[Ln ${l}, Col 1\\]`).test(problem.text)), `stall at ${problem.text}; # BUG: lines ${marked.join(', ')}`);
     await wb.screenshot('stopped-on-stall');
 

@@ -78,6 +78,14 @@ describe('e2e: Loopscope session on the worker pool', () => {
       await stoppedAfterTick(expected);
     }
     await pane.locator('.monaco-list-row', { hasText: /worker-\d.*Queue\.get/ }).first().waitFor({ state: 'visible' });
+    // The event-loop thread says what the last tick did, not "Paused on entry" from the first stop.
+    const callStack = wb.view('Call Stack');
+    // The loop thread is listed first; the focused worker's frames may have scrolled it out of the small pane, so
+    // go to the top of the list from the keyboard.
+    await callStack.locator('.monaco-list-row', { hasText: /worker-1 · worker\(\)/ }).first().click();
+    await wb.page.keyboard.press('Home');
+    await callStack.locator('.monaco-list-row', { hasText: new RegExp(`event loop 1 .*tick ${(after + 2).toLocaleString('en-US')}: ran `, 'i') }).first().waitFor({ state: 'visible' });
+    assert.equal(await callStack.locator('.monaco-list-row', { hasText: /paused on entry/i }).count(), 0, 'a thread still says "Paused on entry"');
     await wb.screenshot('workers-waiting');
 
     // Selecting a waiting task opens its file where it is suspended: worker-2 sits in `await queue.get()`.
