@@ -55,6 +55,9 @@ def is_internal_file(filename: str) -> bool:
     return r
 
 
+_sites: Dict[Tuple[str, int], Tuple[str, int]] = {}
+
+
 def user_site(frame: Any) -> Optional[Tuple[str, int]]:
     """First frame (walking outwards) that is not asyncio or loopscope. None when the walk
     reaches loopscope's handle wrapper first: the caller was the loop's own machinery."""
@@ -65,7 +68,15 @@ def user_site(frame: Any) -> Optional[Tuple[str, int]]:
         if s is None:
             s = is_skipped_file(fn)
         if not s:
-            return (fn, frame.f_lineno)
+            # One shared tuple per creation line: 100k tasks created by one line share one site.
+            ln = frame.f_lineno
+            key = (fn, ln)
+            site = _sites.get(key)
+            if site is None:
+                if len(_sites) >= 50_000:
+                    _sites.clear()
+                site = _sites[key] = key
+            return site
         if fn.startswith(_LOOPSCOPE_DIR):
             return None
         frame = frame.f_back

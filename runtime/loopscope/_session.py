@@ -28,6 +28,8 @@ MAX_PENDING_TASKS = 20_000
 # At most this many task records per batch, so a burst never builds one giant JSON line.
 BATCH_TASKS = 4_000
 _BIG = 10 ** 60
+# Closed loops whose records are kept (for snapshots); older ones are forgotten.
+KEEP_CLOSED_LOOPS = 16
 # Bound for per-step/per-tick records (stepEvents only).
 MAX_STEP_LOG = 100_000
 
@@ -384,19 +386,31 @@ class Session:
         if deferred:
             self.new_tasks[:0] = deferred
         self._collect_futures(new_futs, out, ts)
-        for info in dirty:
+        # Capped like task.created: 100k tasks stepping in one tick must not build one giant
+        # line (and its dicts) at once; the rest stay dirty and go out in the next batches.
+        sent = 0
+        for i, info in enumerate(dirty):
+            if sent >= BATCH_TASKS:
+                self.dirty.update(dirty[i:])
+                break
             if not info.done:
                 ev = self.task_state_event(info, ts)
                 if ev is not None:
                     out.append(ev)
+                    sent += 1
         for rec in steps:
             out.append(self._step_event(rec))
         late: List[TaskInfo] = []
+        rest: List[TaskInfo] = []
+        if len(done) > BATCH_TASKS:
+            rest = done[BATCH_TASKS:]
+            done = done[:BATCH_TASKS]
         for info in done:
             if info.announced:
                 out.append(self.task_done_event(info))
             elif info.announced is False:  # its task.created goes out in a later batch
                 late.append(info)
+        late.extend(rest)
         if late:
             self.done_tasks[:0] = late
         for st in list(self.loops.values()):
@@ -408,6 +422,7 @@ class Session:
                              "count": st.tick - st.ticks_sent, "ready": st.ready,
                              "timers": st.timers, "selectMs": round(sel * 1000.0, 3)})
                 st.ticks_sent = st.tick
+        self._prune_loops()
         out.extend(misc)
         dropped = self.dropped_since
         self.dropped_since = 0
@@ -423,6 +438,16 @@ class Session:
             return None
         self.seq += 1
         return {"type": "events", "seq": self.seq, "dropped": dropped, "events": out}
+
+    def _prune_loops(self) -> None:
+        # A closed loop's record is only worth keeping while something may still refer to it
+        # (its live tasks, a held thread) or for a recent snapshot; 4,000 asyncio.run() calls
+        # must not leave 4,000 records for every flush to walk.
+        gone = [st for st in self.loops.values()
+                if st.closed and st.announced and not st.dirty_ticks and not st.held
+                and (st.tasks_live <= 0 or st.ref() is None)]
+        for st in gone[:len(gone) - KEEP_CLOSED_LOOPS]:
+            self.loops.pop(st.id, None)
 
     def stats_event(self, ts: float) -> Dict[str, Any]:
         return {"kind": "stats", "ts": ts, "tasksLive": len(self.live), "tasksTotal": self.tasks_total,
