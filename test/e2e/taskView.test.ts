@@ -82,7 +82,7 @@ describe('e2e: Loopscope session on the worker pool', () => {
     const callStack = wb.view('Call Stack');
     // The loop thread is listed first; the focused worker's frames may have scrolled it out of the small pane, so
     // go to the top of the list from the keyboard.
-    await callStack.locator('.monaco-list-row', { hasText: /worker-1 · worker\(\)/ }).first().click();
+    await callStack.locator('.monaco-list-row', { hasText: /producer · producer\(\)/ }).first().click(); // not under the sticky header
     await wb.page.keyboard.press('Home');
     await callStack.locator('.monaco-list-row', { hasText: new RegExp(`event loop 1 .*tick ${(after + 2).toLocaleString('en-US')}: ran `, 'i') }).first().waitFor({ state: 'visible' });
     assert.equal(await callStack.locator('.monaco-list-row', { hasText: /paused on entry/i }).count(), 0, 'a thread still says "Paused on entry"');
