@@ -251,6 +251,9 @@ class Session:
         info.outcome = outcome
         info.ended = perf()
         self.live.pop(info.id, None)
+        # A finished task gets no task.state: don't let the dirty set hold its record until the
+        # next flush (a churning program finishes tens of thousands between two flushes).
+        self.dirty.discard(info)
         st = self.loops.get(info.loop)
         if st is not None:
             st.tasks_live -= 1
