@@ -42,7 +42,7 @@ class TaskInfo:
     __slots__ = (
         "id", "ref", "name", "coro", "site", "parent", "loop", "thread", "eager", "steps", "busy",
         "tick", "wake", "woken", "cancel_by", "done", "outcome", "result", "exc", "created",
-        "announced", "ended", "addr", "last_wait", "__weakref__",
+        "announced", "ended", "addr", "last_wait",  # no __weakref__: 8 bytes × every task
     )
 
     def __init__(self, tid: int, task: Any, loop_id: int, thread: int) -> None:
