@@ -1,11 +1,11 @@
 // `npm test`: every check the project has, in order, streaming each step's output:
 // build + package, tsc --noEmit, eslint, mocha suites, the Python suites on every CPython
 // 3.9+, then the e2e suite when it exists. Fails on any failure; ends with one summary line.
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runPythonSuites } from './test-python.mjs';
+import { runTee } from './spawn-tee.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -13,18 +13,7 @@ const bin = (name) => path.join(ROOT, 'node_modules', '.bin', name);
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 function run(cmd, args, env = {}) {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let text = '';
-    const tee = (stream) => (chunk) => {
-      text += chunk;
-      stream.write(chunk);
-    };
-    child.stdout.on('data', tee(process.stdout));
-    child.stderr.on('data', tee(process.stderr));
-    child.on('error', (err) => resolve({ code: -1, text: `${text}\n${err.message}` }));
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : -1), text }));
-  });
+  return runTee(cmd, args, { cwd: ROOT, env: { ...process.env, ...env } });
 }
 
 /** Counts from a test runner's closing lines: mocha ("3 passing", "1 failing", "2 pending")

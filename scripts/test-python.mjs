@@ -1,11 +1,12 @@
 // Runs the Python test suites (runtime/tests and the examples gallery) on every CPython
 // 3.9+ on the machine: ~/.pyenv/versions/*/bin/python3 plus python3 on PATH, one run per
 // distinct version. Names each interpreter with its counts; exits non-zero on any failure.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runTee } from './spawn-tee.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MIN_VERSION = [3, 9];
@@ -76,24 +77,6 @@ export function parseUnittest(output) {
   return { passed: total - failed - skipped, failed, skipped, ok };
 }
 
-function runStreaming(cmd, args, opts) {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
-    let text = '';
-    const tee = (stream) => (chunk) => {
-      text += chunk;
-      stream.write(chunk);
-    };
-    child.stdout.on('data', tee(process.stdout));
-    child.stderr.on('data', tee(process.stderr));
-    child.on('error', (err) => {
-      text += `\n${err.message}\n`;
-      resolve({ code: -1, text });
-    });
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : -1), text }));
-  });
-}
-
 /** The suites run on each interpreter; a suite whose folder does not exist is reported, not silently passed. */
 function suites() {
   return [
@@ -129,7 +112,7 @@ export async function runPythonSuites({ log = console.log } = {}) {
       log(`\n[python] ${label}: ${py.exe} ${suite.args.join(' ')}`);
       const env = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', ...suite.env };
       delete env.PYTHONASYNCIODEBUG;
-      const { code, text } = await runStreaming(py.exe, suite.args, { cwd: ROOT, env });
+      const { code, text } = await runTee(py.exe, suite.args, { cwd: ROOT, env });
       const parsed = parseUnittest(text);
       let row;
       if (!parsed) row = { label, passed: 0, failed: 1, skipped: 0, note: `no unittest summary (exit ${code})` };

@@ -23,6 +23,9 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from typing import Any, Dict, List, Optional, Tuple
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "runtime"))
+from run import _git_revision  # noqa: E402  bench/runtime/run.py: HEAD + dirty runtime marker
+
 __all__ = ["main", "parse_junit", "compare"]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -335,19 +338,6 @@ def run_python(python: str, jobs: int, confirm_reps: int, tests: List[str],
             res.pop("junitXml")
             res.pop("log")
     return version, entry
-
-
-def _git_revision() -> Optional[str]:
-    """HEAD plus whether runtime/ has uncommitted changes (what was actually tested)."""
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "runtime/loopscope"],
-                               cwd=ROOT, text=True, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL).stdout.strip()
-    except OSError:
-        return None
-    return head + (" + uncommitted runtime/loopscope changes" if dirty else "") if head else None
 
 
 def main(argv: Optional[List[str]] = None) -> int:

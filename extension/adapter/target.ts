@@ -6,6 +6,7 @@ import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { KnownEvent, RequestArgs, RequestCommand, ResponseBodies, WelcomeOptions, WireEvent } from '../protocol/wire';
+import type { LaunchArguments } from '../protocol/customDap';
 import { Emitter } from '../model/emitter';
 import { TaskModel, type ModelOptions } from '../model/taskModel';
 import { RuntimeListener, attachToRuntime, newToken, type RuntimeConnection } from './connection';
@@ -14,17 +15,10 @@ import {
   resolveProgram, spawnRuntime, type PythonInfo, type RuntimeCommand,
 } from './launcher';
 
-export interface LaunchSpec {
-  program?: string;
-  module?: string;
-  args?: string[];
-  cwd?: string;
-  env?: Record<string, string | null>;
-  python?: string;
+/** What to run: the launch.json attributes the CLI shares with the adapter, plus how to run it. */
+export interface LaunchSpec extends Pick<LaunchArguments, 'program' | 'module' | 'args' | 'cwd' | 'env' | 'python' | 'stopOnEntry' | 'blockingThresholdMs'> {
   /** How settings are named in error messages (`"python"` for launch.json, `--python` for the CLI). */
   settingNames?: { python: string; program: string };
-  stopOnEntry?: boolean;
-  blockingThresholdMs?: number;
   stepEvents?: boolean;
   /** Exception-filter ids the runtime itself pauses on (welcome option `pauseOn`). */
   pauseOn?: string[];

@@ -27,15 +27,8 @@ export interface ReportTask {
   result: string | null;
 }
 
-export interface ReportFinding {
-  id: number;
-  kind: FindingKind;
-  message: string;
-  location: Location | null;
-  taskId: number | null;
-  durationMs: number | null;
-  chains?: FindingRecord['chains'];
-}
+/** A report finding is the protocol's finding record, as the extension receives it. */
+export type ReportFinding = FindingRecord;
 
 export interface Report {
   schema: typeof REPORT_SCHEMA;
