@@ -56,6 +56,13 @@ class ExamplesTest(unittest.TestCase):
         self.assertRan(proc, 0, ["processed 12 jobs, total 156", "workers cancelled: 3"])
         self.assertQuietStderr(proc)
 
+    def test_many_tasks(self) -> None:
+        proc = _run("many_tasks.py")
+        self.assertRan(proc, 0, ["10000 tasks released, checksum 49995000"])
+        self.assertQuietStderr(proc)
+        proc = _run("many_tasks.py", "3", "1")
+        self.assertRan(proc, 0, ["3 tasks released, checksum 3"])
+
     def test_callbacks_run_forever(self) -> None:
         proc = _run("callbacks_run_forever.py")
         self.assertRan(proc, 0, ["callback soon-1", "callback soon-2", "callback later-20ms",

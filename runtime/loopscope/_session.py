@@ -396,6 +396,11 @@ class Session:
             if sent >= BATCH_TASKS:
                 self.dirty.update(dirty[i:])
                 break
+            if info.announced is False:
+                # Its task.created is still queued (capped or deferred): a state must never reach
+                # the debugger before the task it describes, so it waits for a later batch.
+                self.dirty.add(info)
+                continue
             if not info.done:
                 ev = self.task_state_event(info, ts)
                 if ev is not None:
