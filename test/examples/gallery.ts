@@ -18,6 +18,7 @@ export const CORRECT_EXAMPLES = [
   'crawler_semaphore.py',
   'timeouts_cancellation.py',
   'taskgroup.py',
+  'many_tasks.py',
 ] as const;
 
 /** Gallery programs with a deliberate bug, each marked `# BUG:` on the offending line(s). */
