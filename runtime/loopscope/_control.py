@@ -270,7 +270,7 @@ def snapshot() -> Dict[str, Any]:
         rec = S.task_created_event(info)
         del rec["kind"], rec["ts"]
         rec.update(state="done", steps=info.steps, busyMs=round(info.busy * 1000.0, 3),
-                   waitingOn=None, wokenBy=S.waker(info.woken, info), tick=info.tick)
+                   waitingOn=None, wokenBy=S.woken_by(info, False), tick=info.tick)
         rec.update(S.task_done_fields(info))
         tasks.append(rec)
     futures = [r for r in (S.future_record(fid) for fid in list(S.futures)) if r is not None]

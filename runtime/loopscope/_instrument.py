@@ -38,19 +38,29 @@ def installed() -> bool:
     return _installed
 
 
-_TASK_CB_NAMES = frozenset({"TaskStepMethWrapper", "TaskWakeupMethWrapper"})
-# type(callback) -> whether callbacks of that type may be bound to a Task (C step/wakeup wrappers,
-# builtin bound methods, Python bound methods). Filled lazily; probing with a real Task would
-# shift the user's "Task-N" name counter.
-_CB_KIND: Dict[type, bool] = {types.MethodType: True, types.BuiltinMethodType: True,
-                              types.FunctionType: False}
+# What a handle's callback is, by type: not bound to a task (0), a task woken by something
+# (1: C wakeup wrappers, builtin and Python bound methods), or a C task's own step wrapper (2),
+# which only the task itself (a bare yield) or its creator (create_task, recorded there) schedules.
+# Filled lazily; probing with a real Task would shift the user's "Task-N" name counter.
+_CB_OTHER, _CB_WAKE, _CB_STEP = 0, 1, 2
+_TASK_CB_NAMES = {"TaskStepMethWrapper": _CB_STEP, "TaskWakeupMethWrapper": _CB_WAKE}
+_CB_KIND: Dict[type, int] = {types.MethodType: _CB_WAKE, types.BuiltinMethodType: _CB_WAKE,
+                             types.FunctionType: _CB_OTHER}
 
 
-def _maybe_task_cb(tcb: type) -> bool:
+def _maybe_task_cb(tcb: type) -> int:
     k = _CB_KIND.get(tcb)
     if k is None:
-        k = _CB_KIND[tcb] = tcb.__name__ in _TASK_CB_NAMES
+        k = _CB_KIND[tcb] = _TASK_CB_NAMES.get(tcb.__name__, _CB_OTHER)
     return k
+
+
+def current_info(st: LoopState) -> Optional[TaskInfo]:
+    """The task whose step is running on this loop (None between steps or for a plain callback)."""
+    cb = st.current_cb
+    if cb is None or not _maybe_task_cb(type(cb)):
+        return None
+    return S.by_addr.get(id(cb.__self__))
 
 
 def _loop_state(loop: Any) -> LoopState:
@@ -90,6 +100,7 @@ def install_patches() -> None:
     getframe = sys._getframe
     control_after = _control.after_callback
     control_boundary = _control.at_tick_boundary
+    dirty_add = S.dirty.add  # the set is never replaced, only drained
 
     def _run(self: Any) -> None:
         # Fallback when _run_once cannot be regenerated (no asyncio source): wraps every handle.
@@ -102,21 +113,9 @@ def install_patches() -> None:
         return _step(self, st)
 
     def _step(self: Any, st: LoopState) -> None:
-        # One handle, timed and attributed (debug-mode loops and the fallback path).
+        # One handle, timed and attributed (debug-mode loops and the fallback path); the same
+        # bookkeeping as the regenerated ready loop below.
         cb = self._callback
-        info = None
-        k = cb_kind.get(type(cb))
-        if k is None:
-            k = maybe_task_cb(type(cb))
-        if k:
-            task = cb.__self__
-            info = by_addr_get(id(task))
-            if info is None and isinstance(task, TASKS):
-                info = S.register_task(task, st)
-            if info is not None:
-                info.woken = info.wake
-                info.wake = None
-        st.current = info
         st.current_cb = cb
         t0 = perf()
         st.step_start = t0
@@ -125,21 +124,31 @@ def install_patches() -> None:
         finally:
             dt = perf() - t0
             st.step_start = 0.0
-            st.current = None
             st.current_cb = None
             st.handles_acc += dt
-            if info is not None:
-                info.steps += 1
-                info.busy += dt
-                info.tick = st.tick
-                if task.done():
-                    S.task_done(info, task)
-                else:
-                    S.dirty.add(info)  # not cached: collect() swaps the set
-                if S.step_events:
-                    # What it waits on right after this step (opt-in, so the cost is accepted).
-                    S.log_step((info, st.tick, t0, dt, info.woken,
-                                None if info.done else _inspect.wait_target(task, S)))
+            info = task = None
+            k = cb_kind.get(type(cb))
+            if k is None:
+                k = maybe_task_cb(type(cb))
+            if k:
+                task = cb.__self__
+                info = by_addr_get(id(task))
+                if info is None and isinstance(task, TASKS):
+                    info = S.register_task(task, st)
+                if info is not None:
+                    info.woken = info.wake
+                    info.wake = None
+                    info.steps += 1
+                    info.busy += dt
+                    info.tick = st.tick
+                    if task.done():
+                        S.task_done(info, task)
+                    else:
+                        dirty_add(info)
+                    if S.step_events:
+                        # What it waits on right after this step (opt-in, so the cost is accepted).
+                        S.log_step((info, st.tick, t0, dt, info.woken or (info if info.steps > 1 else None),
+                                    None if info.done else _inspect.wait_target(task, S)))
             if dt > S.threshold:
                 _blocking(st, info, cb, dt, t0)
             if st.mode is not None:
@@ -170,7 +179,6 @@ def install_patches() -> None:
                 o_run_once(self)
         finally:
             st.step_start = 0.0  # also when a KeyboardInterrupt left the ready loop mid-way
-            st.current = None
             st.current_cb = None
             total = perf() - t0
             sel = total - st.handles_acc
@@ -210,7 +218,7 @@ def install_patches() -> None:
             info.site = _inspect.user_site(getframe(1))
             info.parent = pinfo.id if pinfo is not None else None
             if info.wake is None and not info.steps:  # its first step was scheduled by its creator
-                info.wake = st.current or (getattr(st.current_cb, "__qualname__", None) if st.current_cb else None)
+                info.wake = current_info(st) or (getattr(st.current_cb, "__qualname__", None) if st.current_cb else None)
             if factory is not None and info.steps == 0 and _started(task):
                 # 3.12+ eager task: its first step ran inside the factory call.
                 info.eager = True
@@ -253,32 +261,8 @@ def install_patches() -> None:
         k = cb_kind.get(type(callback))
         if k is None:
             k = maybe_task_cb(type(callback))
-        if k:
-            info = by_addr_get(id(callback.__self__))
-            if info is not None:
-                try:
-                    st = self._loopscope_state
-                except AttributeError:
-                    return handle
-                cur = st.current
-                if cur is not None:
-                    info.wake = cur
-                elif st.current_cb is not None:
-                    info.wake = getattr(st.current_cb, "__qualname__", None) or "callback"
-                if cur is not info:
-                    # Woken by someone else: its state changed (waiting -> ready) without a step of
-                    # its own, so it must be re-sent or a held loop would still show it waiting.
-                    S.dirty.add(info)  # not cached: collect() swaps the set
-                if args and cur is not info and info.cancel_by is None:
-                    try:
-                        if args[0].cancelled():
-                            info.cancel_by = _cancel_site(cur, st, getframe(1))
-                            # Its last wait, while the await chain still exists (rare path).
-                            lw = _inspect.wait_target(callback.__self__, S, cancelled=True)
-                            if lw is not None and lw["kind"] != "yield":
-                                info.last_wait = lw
-                    except Exception:
-                        pass
+        if k == 1:  # a task woken by someone (k == 2, its own step: a yield, or its creation)
+            _note_wake(self, callback, args)
         return handle
 
     def call_exception_handler(self: Any, context: Dict[str, Any]) -> Any:
@@ -343,18 +327,20 @@ def install_patches() -> None:
 # text at the original indentation of that comment). Offsets 15 and 23 are where the original
 # has its debug and normal `handle._run()`; the layout is used only if that holds.
 _READY_LOOP = (
-    (0, "ntodo = len(self._ready); _t0 = _rs = _perf()"),
+    (0, "ntodo = len(self._ready); _t0 = _rs = _perf(); _tick = _st.tick; _thr = _S.threshold; _log = _S.step_events"),
     (1, "for i in range(ntodo):"),
-    (2, "    handle = self._ready.popleft(); _nd = not self._debug"),
+    (2, "    handle = self._ready.popleft()"),
     (3, "    if handle._cancelled: continue"),
-    (4, "    if _nd:"),
-    (5, "        _cb = handle._callback; _info = None; _k = _cb_kind_get(type(_cb))"),
-    (6, "        if _k is None: _k = _maybe_task_cb(type(_cb))"),
-    (7, "        if _k:"),
-    (8, "            _task = _cb.__self__; _info = _by_addr_get(id(_task))"),
-    (9, "            if _info is None and isinstance(_task, _TASKS): _info = _S.register_task(_task, _st)"),
-    (10, "            if _info is not None: _info.woken = _info.wake; _info.wake = None"),
-    (11, "        _st.current = _info; _st.current_cb = _cb; _st.step_start = _t0"),
+    (4, "    _nd = not self._debug"),
+    (5, "    if _nd:"),
+    # Only what the watchdog (blocking line) and call_soon (who woke whom) read while it runs;
+    # which task stepped is worked out once the step is over.
+    (6, "        _cb = handle._callback; _st.current_cb = _cb; _st.step_start = _t0"),
+    (7, "        pass"),
+    (8, "        pass"),
+    (9, "        pass"),
+    (10, "        pass"),
+    (11, "        pass"),
     (12, "    else:"),
     (13, "        _h = handle; handle = _DebugRun(_h, _st); self._current_handle = _h; t0 = self.time()"),
     (14, "        try:"),
@@ -369,25 +355,25 @@ _READY_LOOP = (
     (23, "        handle._run()"),
     (24, "    finally:"),
     (25, "        if _nd:"),
-    (26, "            _t1 = _perf(); _dt = _t1 - _t0"),
-    (27, "            if _info is not None:"),
-    (28, "                _info.steps += 1; _info.busy += _dt; _info.tick = _st.tick"),
-    (29, "                if _task.done(): _S.task_done(_info, _task)"),
-    (30, "                else: _S.dirty.add(_info)  # not cached: collect() swaps the set"),
-    (31, "                if _S.step_events:"),
-    (32, "                    _S.log_step((_info, _st.tick, _t0, _dt, _info.woken,"),
-    (33, "                                 None if _info.done else _wait_target(_task, _S)))"),
-    (34, "            if _dt > _S.threshold:"),
-    (35, "                _st.step_start = 0.0; _st.current = None; _st.current_cb = None"),
-    (36, "                _blocking(_st, _info, _cb, _dt, _t0)"),
-    (37, "            if _st.mode is not None:  # held here, the step is over (not running, not blocking)"),
-    (38, "                _st.step_start = 0.0; _st.current = None; _st.current_cb = None"),
-    (39, "                _control_after(_st, _info, _cb)"),
+    (26, "            _t1 = _perf(); _st.current_cb = None; _info = None; _k = _cb_kind_get(type(_cb))"),
+    (27, "            if _k is None: _k = _maybe_task_cb(type(_cb))"),
+    (28, "            if _k:"),
+    (29, "                _task = _cb.__self__; _info = _by_addr_get(id(_task))"),
+    (30, "                if _info is None and isinstance(_task, _TASKS): _info = _S.register_task(_task, _st)"),
+    (31, "                if _info is not None:"),
+    (32, "                    _info.woken = _info.wake; _info.wake = None; _info.steps += 1; _info.busy += _t1 - _t0; _info.tick = _tick"),
+    (33, "                    if _task.done(): _S.task_done(_info, _task)"),
+    (34, "                    else: _dirty_add(_info)"),
+    (35, "                    if _log: _S.log_step((_info, _tick, _t0, _t1 - _t0, _info.woken or (_info if _info.steps > 1 else None), None if _info.done else _wait_target(_task, _S)))"),
+    (36, "            if _t1 - _t0 > _thr:"),
+    (37, "                _st.step_start = 0.0; _blocking(_st, _info, _cb, _t1 - _t0, _t0)"),
+    (38, "            if _st.mode is not None:  # held here, the step is over (not running, not blocking)"),
+    (39, "                _st.step_start = 0.0; _control_after(_st, _info, _cb)"),
     (40, "                _h1 = _perf(); _rs += _h1 - _t1; _t1 = _h1  # a hold is nobody's busy time"),
     (41, "            _t0 = _t1; _cb = _task = _info = None  # next handle starts where this ended"),
     # Between handles nothing else runs, so the step markers are cleared once per tick; the
     # handles' total is the chained clock's span (minus holds and debug steps, counted apart).
-    (42, "_st.step_start = 0.0; _st.current = None; _st.current_cb = None; _st.handles_acc += _t0 - _rs"),
+    (42, "_st.step_start = 0.0; _st.current_cb = None; _st.handles_acc += _t0 - _rs"),
     (43, "handle = None  # Needed to break cycles when an exception occurs."),
 )
 _DEBUG_AT, _RUN_AT = 15, 23
@@ -445,7 +431,7 @@ def _make_run_once(step: Any) -> Any:
     head = lines[0].replace("def _run_once(self):", "def _run_once(self, _st):")
     body = [head] + lines[1:c] + [ind + t + "\n" for _o, t in _READY_LOOP]
     names = ("_perf", "_cb_kind_get", "_maybe_task_cb", "_by_addr_get", "_TASKS", "_S", "_wait_target",
-             "_blocking", "_control_after", "_DebugRun", "_NOOP")
+             "_blocking", "_control_after", "_DebugRun", "_NOOP", "_dirty_add")
     # The nested def lands on the original first line, so every kept line keeps its number.
     src = "\n" * (first - 2) + "def _make(%s):\n" % ", ".join(names) + "".join(body) + "    return _run_once\n"
     try:
@@ -453,7 +439,8 @@ def _make_run_once(step: Any) -> Any:
         ns: Dict[str, Any] = {}
         exec(code, _base_events.__dict__, ns)
         fn = ns["_make"](perf, _CB_KIND.get, _maybe_task_cb, S.by_addr.get, _TASK_TYPES, S,
-                         _inspect.wait_target, _blocking, _control.after_callback, _DebugRun, _NoopHandle())
+                         _inspect.wait_target, _blocking, _control.after_callback, _DebugRun, _NoopHandle(),
+                         S.dirty.add)
     except Exception:
         return None
     if fn.__code__.co_firstlineno != first:
@@ -523,6 +510,37 @@ def _rebind_thread(st: LoopState) -> None:
     st.thread = threading.get_ident()
     st.thread_name = threading.current_thread().name
     st.announced = False
+
+
+def _note_wake(loop: Any, callback: Any, args: tuple) -> None:
+    info = S.by_addr.get(id(callback.__self__))
+    if info is None:
+        return
+    try:
+        st = loop._loopscope_state
+    except AttributeError:
+        return
+    if st.__class__ is not LoopState:
+        return
+    cur = current_info(st)
+    if cur is not None:
+        info.wake = cur
+    elif st.current_cb is not None:
+        info.wake = getattr(st.current_cb, "__qualname__", None) or "callback"
+    if cur is not info:
+        # Woken by someone else: its state changed (waiting -> ready) without a step of its own,
+        # so it must be re-sent or a held loop would still show it waiting.
+        S.dirty.add(info)
+    if args and cur is not info and info.cancel_by is None:
+        try:
+            if args[0].cancelled():
+                info.cancel_by = _cancel_site(cur, st, sys._getframe(2))
+                # Its last wait, while the await chain still exists (rare path).
+                lw = _inspect.wait_target(callback.__self__, S, cancelled=True)
+                if lw is not None and lw["kind"] != "yield":
+                    info.last_wait = lw
+        except Exception:
+            pass
 
 
 def _cancel_site(cur: Optional[TaskInfo], st: LoopState, frame: Any) -> Dict[str, Any]:

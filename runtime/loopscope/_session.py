@@ -79,7 +79,7 @@ class LoopState:
 
     __slots__ = (
         "id", "ref", "thread", "thread_name", "cls", "tick_control", "tick", "ticks_sent", "ready",
-        "timers", "select_acc", "tick_start", "handles_acc", "current", "current_cb",
+        "timers", "select_acc", "tick_start", "handles_acc", "current_cb",
         "step_start", "sampled_seq", "sample", "mode", "until", "held", "cond", "ran",
         "stall_tick", "stall_since", "stall_reported", "closed", "announced", "tasks_live",
         "dirty_ticks", "pause_reason", "trigger", "stall_key", "__weakref__",
@@ -101,7 +101,8 @@ class LoopState:
         self.select_acc = 0.0
         self.tick_start = 0.0
         self.handles_acc = 0.0
-        self.current: Optional[TaskInfo] = None
+        # The callback of the step running now (None between steps): its task, if it has one, is
+        # the running task.
         self.current_cb: Any = None
         self.step_start = 0.0
         self.sampled_seq = -1.0  # step_start of the step the sample belongs to
@@ -145,7 +146,8 @@ class Session:
         self.finished: "collections.OrderedDict[int, TaskInfo]" = collections.OrderedDict()
         self.recently_dead: "collections.OrderedDict[int, TaskInfo]" = collections.OrderedDict()
         self.loops: Dict[int, LoopState] = {}
-        # Pending for the next batch (swapped out by collect()).
+        # Pending for the next batch (swapped out by collect()); `dirty` is drained in place, as
+        # the loop threads hold its bound `add`.
         self.new_tasks: List[TaskInfo] = []
         self.dirty: Set[TaskInfo] = set()
         self.done_tasks: List[TaskInfo] = []
@@ -353,10 +355,10 @@ class Session:
 
     def _collect(self) -> Optional[Dict[str, Any]]:
         new_tasks, self.new_tasks = self.new_tasks, []
-        dirty_set, self.dirty = self.dirty, set()
-        # A loop thread that looked up the old set just before the swap may still add to it:
-        # iterate a copy (a late mark is picked up by that task's next step).
-        dirty = list(dirty_set)
+        # Drain only what was listed: a mark added in between stays for the next batch (and one
+        # re-added in between is covered, as its state is read after this).
+        dirty = list(self.dirty)
+        self.dirty.difference_update(dirty)
         done, self.done_tasks = self.done_tasks, []
         new_futs, self.new_futures = self.new_futures, []
         events = self.events
@@ -483,7 +485,7 @@ class Session:
         st = self.loops.get(info.loop)
         if task is None:
             state, waiting = "ready", None
-        elif st is not None and st.current is info:
+        elif st is not None and getattr(st.current_cb, "__self__", None) is task:
             state, waiting = "running", None
         else:
             waiting = _inspect.wait_target(task, self)
@@ -492,12 +494,20 @@ class Session:
             else:
                 state = "waiting"
                 info.last_wait = waiting
-        # A ready task's next step is already scheduled: name whoever scheduled it (`wake`), not
-        # whoever woke its previous step (`woken`, e.g. its creator), or "woken by" would lag a step.
-        woken = info.wake if state == "ready" and info.wake is not None else info.woken
         return {"task": info.id, "state": state, "steps": info.steps,
                 "busyMs": round(info.busy * 1000.0, 3), "waitingOn": waiting,
-                "wokenBy": self.waker(woken, info), "tick": info.tick}
+                "wokenBy": self.woken_by(info, state == "ready"), "tick": info.tick}
+
+    def woken_by(self, info: TaskInfo, ready: bool) -> Optional[Dict[str, Any]]:
+        # A ready task's next step is already scheduled: name whoever scheduled it (`wake`), not
+        # whoever woke its previous step (`woken`, e.g. its creator), or "woken by" would lag a
+        # step. A step nobody is recorded for was scheduled by the task itself (a bare yield):
+        # call_soon records only wakes by others, create_task the creator of a first step.
+        if ready:
+            w = info.wake if info.wake is not None else (info if info.steps else None)
+        else:
+            w = info.woken if info.woken is not None or info.steps < 2 else info
+        return self.waker(w, info)
 
     def task_state_event(self, info: TaskInfo, ts: float) -> Optional[Dict[str, Any]]:
         ev = self.task_state_fields(info)
@@ -601,7 +611,7 @@ class Session:
         """No consumer: drop everything pending (state is still tracked for a later attach)."""
         with self.lock:
             self.new_tasks = []
-            self.dirty = set()
+            self.dirty.clear()
             self.done_tasks = []
             self.new_futures = []
             self.events.clear()
@@ -617,7 +627,8 @@ class Session:
             self.new_tasks = [i for i in self.live.values()]
             for i in self.new_tasks:
                 i.announced = False
-            self.dirty = set(self.new_tasks)
+            self.dirty.clear()
+            self.dirty.update(self.new_tasks)
             self.done_tasks = []
             self.events.clear()
             self.step_log.clear()
