@@ -194,7 +194,7 @@ def _step(args: Dict[str, Any], mode: str) -> Dict[str, Any]:
 
 def _task(args: Dict[str, Any]) -> TaskInfo:
     tid = args["task"]
-    info = S.live.get(tid) or S.finished.get(tid)
+    info = S.find(tid)
     if info is None:
         raise RequestError("no task with id %s" % tid)
     return info
@@ -202,7 +202,7 @@ def _task(args: Dict[str, Any]) -> TaskInfo:
 
 def _live_task(args: Dict[str, Any]) -> Any:
     info = _task(args)
-    task = info.ref() if info.ref is not None else None
+    task = info()
     if task is None or info.done:
         raise RequestError("task %d (%s) has finished" % (info.id, info.name))
     return info, task
@@ -261,7 +261,7 @@ def snapshot() -> Dict[str, Any]:
         rec.update(tick=st.tick, paused=st.held, closed=st.closed)
         loops.append(rec)
     tasks = []
-    for info in list(S.live.values()):
+    for info in S.live():
         rec = S.task_created_event(info)
         del rec["kind"], rec["ts"]
         rec.update(S.task_state_fields(info))
@@ -281,7 +281,7 @@ def snapshot() -> Dict[str, Any]:
 
 def _await_chain(args: Dict[str, Any]) -> Dict[str, Any]:
     info = _task(args)
-    task = info.ref() if info.ref is not None else None
+    task = info()
     if task is None or info.done:
         return {"frames": []}
     return {"frames": REGISTRY.chain(task)}

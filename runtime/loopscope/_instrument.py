@@ -507,7 +507,7 @@ def _drop_own_frames(fut: Any) -> None:
 
 def _rebind_thread(st: LoopState) -> None:
     # A loop created in one thread and first run in another: report the running thread.
-    st.thread = threading.get_ident()
+    st.thread = S.loop_threads[st.id] = threading.get_ident()
     st.thread_name = threading.current_thread().name
     st.announced = False
 
@@ -567,7 +567,7 @@ def _blocking(st: LoopState, info: Optional[TaskInfo], cb: Any, dt: float, start
     if info is not None:
         what = "Task %s" % info.name
         if loc is None:
-            task = info.ref() if info.ref is not None else None
+            task = info()
             if task is not None and not task.done():
                 t = _inspect.wait_target(task, S)
                 if t and "site" in t:
@@ -603,10 +603,10 @@ def _confirm_stall(st: LoopState) -> None:
     task waits on something outside the loop (a thread, a process) that could still act."""
     st.stall_reported = st.stall_tick
     waits = []
-    for info in list(S.live.values()):
+    for info in S.live():
         if info.loop != st.id:
             continue
-        task = info.ref() if info.ref is not None else None
+        task = info()
         if task is None or task.done():
             continue
         target = _inspect.wait_target(task, S)

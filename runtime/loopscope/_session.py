@@ -28,32 +28,38 @@ MAX_PENDING_TASKS = 20_000
 # At most this many task records per batch, so a burst never builds one giant JSON line.
 BATCH_TASKS = 4_000
 _BIG = 10 ** 60
+# Ready (yielded) tasks per batch whose line is sent with their state: reading a suspended
+# coroutine's line gives it a frame object (~170 bytes on 3.11+) for the rest of its life, which
+# 100k tasks that each yielded once would pay in full. Waiting tasks always get their line.
+YIELD_SITES_PER_BATCH = 1_000
 # Closed loops whose records are kept (for snapshots); older ones are forgotten.
 KEEP_CLOSED_LOOPS = 16
 # Bound for per-step/per-tick records (stepEvents only).
 MAX_STEP_LOG = 100_000
 
 
-class _TaskRef(weakref.ref):
-    __slots__ = ("info",)
+class TaskInfo(weakref.ref):
+    """What is known of one task. It is itself the weak reference to the task (calling it gives the
+    task, or None once it is gone), so a live task costs one small object here; 100k live tasks
+    must stay cheap. Outcome details share one slot: `result` is the result (a number as is, to
+    be repr()'d when sent; anything else as its safe repr) or, for an exception, its record."""
 
-
-class TaskInfo:
     __slots__ = (
-        "id", "ref", "name", "coro", "site", "parent", "loop", "thread", "eager", "steps", "busy",
-        "tick", "wake", "woken", "cancel_by", "done", "outcome", "result", "exc", "created",
-        "announced", "ended", "addr", "last_wait",  # no __weakref__: 8 bytes × every task
+        "id", "name", "coro", "site", "parent", "loop", "eager", "steps", "busy", "tick", "wake",
+        "woken", "cancel_by", "outcome", "result", "created", "announced", "ended", "addr", "last_wait",
     )
 
-    def __init__(self, tid: int, task: Any, loop_id: int, thread: int) -> None:
+    def __new__(cls, tid: int, task: Any, loop_id: int, gone: Any = None) -> "TaskInfo":
+        return weakref.ref.__new__(cls, task, gone)
+
+    def __init__(self, tid: int, task: Any, loop_id: int, gone: Any = None) -> None:
+        super().__init__(task, gone)
         self.id = tid
-        self.ref: Optional[weakref.ref] = None
         self.name = ""
         self.coro = ""
         self.site: Optional[Tuple[str, int]] = None
         self.parent: Optional[int] = None
         self.loop = loop_id
-        self.thread = thread
         self.eager = False
         self.steps = 0
         self.busy = 0.0
@@ -61,17 +67,32 @@ class TaskInfo:
         self.wake: Any = None    # who scheduled the next step: TaskInfo | str | None
         self.woken: Any = None   # who scheduled the latest step
         self.cancel_by: Optional[Dict[str, Any]] = None
-        self.done = False
-        self.outcome = ""
-        self.result: Optional[str] = None
-        self.exc: Optional[Dict[str, Any]] = None
+        self.outcome = ""        # "" while pending; then "result" | "exception" | "cancelled"
+        self.result: Any = None
         self.created = perf()
-        self.announced = False
+        self.announced: Optional[bool] = False
         self.ended = 0.0
         self.addr = id(task)
         # Latest WaitTarget observed (at a flush, or when it was cancelled mid-wait): a task that
         # waits and finishes within one batch still reports what it last waited on.
         self.last_wait: Optional[Dict[str, Any]] = None
+
+    # Identity semantics (weakref.ref compares and hashes by referent): one record, one key.
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
+    @property
+    def done(self) -> bool:
+        return self.outcome != ""
+
+    @property
+    def exc(self) -> Optional[Dict[str, Any]]:
+        return self.result if self.outcome == "exception" else None
+
+    def task(self) -> Any:
+        """The task, or None once it has been garbage-collected."""
+        return self()
 
 
 class LoopState:
@@ -141,8 +162,11 @@ class Session:
         self.next_future = 0
         self._finding_ids = itertools.count(1)
         self.tasks_total = 0
+        # Every task object still alive, by id(task): the hot-path lookup. Live (not finished)
+        # tasks are counted, not indexed by id: find() scans, as only requests look tasks up.
         self.by_addr: Dict[int, TaskInfo] = {}
-        self.live: Dict[int, TaskInfo] = {}
+        self.live_count = 0
+        self.loop_threads: Dict[int, int] = {}  # every loop's thread, kept after the loop is pruned
         self.finished: "collections.OrderedDict[int, TaskInfo]" = collections.OrderedDict()
         self.recently_dead: "collections.OrderedDict[int, TaskInfo]" = collections.OrderedDict()
         self.loops: Dict[int, LoopState] = {}
@@ -174,7 +198,7 @@ class Session:
         # pauseOn filters in force, and the hook (set by _control) that holds the event's loop.
         self.pause_on: frozenset = frozenset()
         self.on_trigger: Optional[Callable[[str, Optional[int], Optional[int], Optional[int], str], None]] = None
-        self._gone_cb = self._task_gone  # one bound method for every task's weakref
+        self._gone_cb = self._task_gone  # one bound method for every task's record
 
     # --- options ------------------------------------------------------------------------------
     def set_options(self, opts: Dict[str, Any]) -> None:
@@ -193,16 +217,29 @@ class Session:
     def new_loop(self, loop: Any, tick_control: bool = True) -> LoopState:
         st = LoopState(next(self._loop_ids), loop, tick_control)
         self.loops[st.id] = st
+        self.loop_threads[st.id] = st.thread
         return st
+
+    def live(self) -> List[TaskInfo]:
+        """Every task not finished yet (a scan: for requests, stalls and resyncs, not hot paths)."""
+        return [i for i in list(self.by_addr.values()) if not i.outcome]
+
+    def find(self, tid: int) -> Optional[TaskInfo]:
+        info = self.finished.get(tid)
+        if info is not None:
+            return info
+        for info in list(self.by_addr.values()):
+            if info.id == tid:
+                return info
+        return None
 
     def register_task(self, task: Any, st: Optional[LoopState], coro: Any = None) -> TaskInfo:
         tid = next(self._task_ids)  # atomic: loops in several threads register concurrently
         if tid > self.tasks_total:
             self.tasks_total = tid
-        info = TaskInfo(tid, task, st.id if st is not None else 0,
-                        st.thread if st is not None else threading.get_ident())
-        ref = info.ref = _TaskRef(task, self._gone_cb)
-        ref.info = info
+        if st is None:
+            self.loop_threads.setdefault(0, threading.get_ident())
+        info = TaskInfo(tid, task, st.id if st is not None else 0, self._gone_cb)
         try:
             info.name = task.get_name()
         except Exception:
@@ -211,7 +248,7 @@ class Session:
             coro = task.get_coro() if hasattr(task, "get_coro") else None
         info.coro = getattr(coro, "__qualname__", None) or type(coro).__name__
         self.by_addr[info.addr] = info
-        self.live[info.id] = info
+        self.live_count += 1
         if st is not None:
             st.tasks_live += 1
         if len(self.new_tasks) < MAX_PENDING_TASKS:
@@ -221,18 +258,14 @@ class Session:
             self.dropped_since += 1
         return info
 
-    def _task_gone(self, ref: Any) -> None:
+    def _task_gone(self, info: TaskInfo) -> None:
         # Weakref callback: the task object died (pending tasks never finish otherwise).
-        info = ref.info
-        ref.info = None
-        if info is not None:
-            info.ref = None
-            self._forget(info)
+        self._forget(info)
 
     def _forget(self, info: TaskInfo) -> None:
         if self.by_addr.get(info.addr) is info:
             del self.by_addr[info.addr]
-        if not info.done or info.exc is not None:
+        if not info.done or info.outcome == "exception":
             # Its finaliser may still report it (destroyed pending / exception never retrieved);
             # in a reference cycle the weakref callback runs first, so keep it findable briefly.
             self.recently_dead[info.addr] = info
@@ -247,12 +280,11 @@ class Session:
         return self.by_addr.get(id(task)) or self.recently_dead.get(id(task))
 
     def finish(self, info: TaskInfo, outcome: str) -> None:
-        if info.done:
+        if info.outcome:
             return
-        info.done = True
         info.outcome = outcome
         info.ended = perf()
-        self.live.pop(info.id, None)
+        self.live_count -= 1
         # A finished task gets no task.state: don't let the dirty set hold its record until the
         # next flush (a churning program finishes tens of thousands between two flushes).
         self.dirty.discard(info)
@@ -276,7 +308,7 @@ class Session:
         if filt not in self.pause_on or hook is None:
             return
         if filt == "task-failed":
-            exc = info.exc or {}
+            exc = info.result or {}
             msg = exc.get("message") or ""
             desc = "Task %s failed: %s%s" % (info.name, exc.get("type", "exception"), ": " + msg if msg else "")
         else:
@@ -296,8 +328,8 @@ class Session:
             return
         exc = getattr(task, "_exception", None)
         if exc is not None:
-            info.exc = {"type": type(exc).__qualname__, "message": _inspect.safe_str(exc),
-                        "location": _inspect.raise_location(exc)}
+            info.result = {"type": type(exc).__qualname__, "message": _inspect.safe_str(exc),
+                           "location": _inspect.raise_location(exc)}
             self.finish(info, "exception")
             return
         try:
@@ -307,7 +339,8 @@ class Session:
         if r is None:
             info.result = None
         elif type(r) is int or type(r) is bool or type(r) is float:  # fast path: most results
-            info.result = repr(r) if -_BIG < r < _BIG else _inspect.result_repr(r, 200)
+            # Kept as is (shared with the program, no string per task) and repr()'d when sent.
+            info.result = r if -_BIG < r < _BIG else _inspect.result_repr(r, 200)
         else:
             info.result = _inspect.result_repr(r, 200)  # never runs a user __repr__
         self.finish(info, "result")
@@ -342,7 +375,7 @@ class Session:
         self.add_event(ev, urgent=True)
         if kind in self.pause_on and self.on_trigger is not None:
             if loop is None and task is not None:
-                info = self.live.get(task) or self.finished.get(task)
+                info = self.find(task)
                 loop = info.loop if info is not None else None
             self.on_trigger(kind, loop, task, fid, message)
         return ev
@@ -394,6 +427,7 @@ class Session:
         # Capped like task.created: 100k tasks stepping in one tick must not build one giant
         # line (and its dicts) at once; the rest stay dirty and go out in the next batches.
         sent = 0
+        sites = YIELD_SITES_PER_BATCH
         for i, info in enumerate(dirty):
             if sent >= BATCH_TASKS:
                 self.dirty.update(dirty[i:])
@@ -404,10 +438,12 @@ class Session:
                 self.dirty.add(info)
                 continue
             if not info.done:
-                ev = self.task_state_event(info, ts)
-                if ev is not None:
-                    out.append(ev)
-                    sent += 1
+                ev = self.task_state_event(info, ts, sites > 0)
+                out.append(ev)
+                sent += 1
+                w = ev["waitingOn"]
+                if w is not None and w["kind"] == "yield" and "site" in w:
+                    sites -= 1
         for rec in steps:
             out.append(self._step_event(rec))
         late: List[TaskInfo] = []
@@ -437,7 +473,7 @@ class Session:
         dropped = self.dropped_since
         self.dropped_since = 0
         self.dropped_total += dropped
-        stats = (len(self.live), self.tasks_total, len(self.futures), self.dropped_total,
+        stats = (self.live_count, self.tasks_total, len(self.futures), self.dropped_total,
                  len(self.finished))
         now = perf()
         if stats != self.last_stats and (now - self.last_stats_at > 0.25 or not out):
@@ -460,7 +496,7 @@ class Session:
             self.loops.pop(st.id, None)
 
     def stats_event(self, ts: float) -> Dict[str, Any]:
-        return {"kind": "stats", "ts": ts, "tasksLive": len(self.live), "tasksTotal": self.tasks_total,
+        return {"kind": "stats", "ts": ts, "tasksLive": self.live_count, "tasksTotal": self.tasks_total,
                 "futuresLive": len(self.futures), "dropped": self.dropped_total,
                 "retainedFinished": len(self.finished)}
 
@@ -470,7 +506,7 @@ class Session:
                 "tickControl": st.tick_control, "callbackStepping": st.tick_control}
 
     def task_created_event(self, info: TaskInfo) -> Dict[str, Any]:
-        task = info.ref() if info.ref is not None else None
+        task = info()
         if task is not None:  # the name may have been set (set_name) since creation
             try:
                 info.name = task.get_name()
@@ -478,17 +514,17 @@ class Session:
                 pass
         return {"kind": "task.created", "ts": self.ts(info.created), "task": info.id,
                 "name": info.name, "coro": info.coro, "site": _loc(info.site), "parent": info.parent,
-                "loop": info.loop, "thread": info.thread, "eager": info.eager}
+                "loop": info.loop, "thread": self.loop_threads.get(info.loop, 0), "eager": info.eager}
 
-    def task_state_fields(self, info: TaskInfo) -> Dict[str, Any]:
-        task = info.ref() if info.ref is not None else None
+    def task_state_fields(self, info: TaskInfo, yield_site: bool = True) -> Dict[str, Any]:
+        task = info()
         st = self.loops.get(info.loop)
         if task is None:
             state, waiting = "ready", None
         elif st is not None and getattr(st.current_cb, "__self__", None) is task:
             state, waiting = "running", None
         else:
-            waiting = _inspect.wait_target(task, self)
+            waiting = _inspect.wait_target(task, self, yield_site=yield_site)
             if waiting is None or waiting["kind"] == "yield":
                 state = "ready"
             else:
@@ -509,8 +545,8 @@ class Session:
             w = info.woken if info.woken is not None or info.steps < 2 else info
         return self.waker(w, info)
 
-    def task_state_event(self, info: TaskInfo, ts: float) -> Optional[Dict[str, Any]]:
-        ev = self.task_state_fields(info)
+    def task_state_event(self, info: TaskInfo, ts: float, yield_site: bool = True) -> Dict[str, Any]:
+        ev = self.task_state_fields(info, yield_site)
         ev["kind"] = "task.state"
         ev["ts"] = ts
         return ev
@@ -538,7 +574,8 @@ class Session:
                 "waitingOn": waiting}
 
     def task_done_fields(self, info: TaskInfo) -> Dict[str, Any]:
-        return {"task": info.id, "outcome": info.outcome, "result": info.result,
+        r = info.result if info.outcome == "result" else None
+        return {"task": info.id, "outcome": info.outcome, "result": r if r is None or type(r) is str else repr(r),
                 "exception": info.exc, "cancelledBy": info.cancel_by if info.outcome == "cancelled" else None,
                 "steps": info.steps, "busyMs": round(info.busy * 1000.0, 3),
                 "lastWaitingOn": info.last_wait}
@@ -624,7 +661,7 @@ class Session:
             for st in self.loops.values():
                 st.announced = False
                 st.dirty_ticks = True
-            self.new_tasks = [i for i in self.live.values()]
+            self.new_tasks = self.live()
             for i in self.new_tasks:
                 i.announced = False
             self.dirty.clear()

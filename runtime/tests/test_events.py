@@ -10,6 +10,7 @@ from .helpers import PROGRAMS, Consumer, line_of
 
 WAITS = str(PROGRAMS / "waits.py")
 LIFE = str(PROGRAMS / "lifecycle.py")
+MANY_READY = str(PROGRAMS / "many_ready.py")
 WAITS_TEXT = (PROGRAMS / "waits.py").read_text("utf-8")
 
 
@@ -171,6 +172,43 @@ class WaitClassificationTest(unittest.TestCase):
         main = self.c.find("task.created", coro="main")[0]
         d = self.c.find("task.done", task=self.tasks["lock"]["task"])[0]
         self.assertEqual(d["cancelledBy"], {"task": main["task"], "location": {"file": WAITS, "line": line_of(WAITS, "# @cancel")}})
+
+
+class ReadySitesTest(unittest.TestCase):
+    """A ready task's line costs its coroutine a frame object for life, so a batch gives at most
+    YIELD_SITES_PER_BATCH ready tasks their line; a waiting task always gets its line."""
+
+    def test_ready_sites_are_capped_per_batch_and_waits_keep_theirs(self) -> None:
+        from loopscope._session import YIELD_SITES_PER_BATCH
+        c = Consumer([MANY_READY], options={"stopOnEntry": True})
+        self.addCleanup(c.kill)
+        c.wait_new_event("paused", 0, reason="entry")
+        for _ in range(3):
+            m = c.mark()
+            c.request("stepTick")
+            c.wait_new_event("paused", m, reason="step-tick")
+        getter = c.task_named("getter")
+        c.request("continue")
+        self.assertEqual(c.finish(), 0, c.stderr)
+        self.assertEqual(c.stdout, b"7\n")
+        lines = {line_of(MANY_READY, "# @spin"), line_of(MANY_READY, "# @main")}
+        most = 0
+        for batch in c.batches:
+            ready = [e["waitingOn"] for e in batch["events"]
+                     if e["kind"] == "task.state" and e["state"] == "ready" and e["waitingOn"]]
+            with_site = [w for w in ready if "site" in w]
+            self.assertLessEqual(len(with_site), YIELD_SITES_PER_BATCH)
+            for w in with_site:
+                self.assertEqual(w["site"]["file"], MANY_READY)
+                self.assertIn(w["site"]["line"], lines)
+            if len(ready) > YIELD_SITES_PER_BATCH:
+                self.assertEqual(len(with_site), YIELD_SITES_PER_BATCH)
+            most = max(most, len(ready))
+        self.assertGreater(most, YIELD_SITES_PER_BATCH, "no batch had more ready tasks than the cap")
+        waits = [e["waitingOn"] for e in c.find("task.state", task=getter["task"], state="waiting")]
+        self.assertTrue(waits)
+        for w in waits:
+            self.assertEqual((w["kind"], w["site"]), ("queue.get", {"file": MANY_READY, "line": line_of(MANY_READY, "# @get")}))
 
 
 @unittest.skipUnless(sys.version_info >= (3, 12), "eager tasks exist from 3.12")
