@@ -100,7 +100,7 @@ def install_patches() -> None:
     getframe = sys._getframe
     control_after = _control.after_callback
     control_boundary = _control.at_tick_boundary
-    dirty_add = S.dirty.add  # the set is never replaced, only drained
+    dirty_add = S.dirty.append  # the list is never replaced, only drained
 
     def _run(self: Any) -> None:
         # Fallback when _run_once cannot be regenerated (no asyncio source): wraps every handle.
@@ -143,7 +143,8 @@ def install_patches() -> None:
                     info.tick = st.tick
                     if task.done():
                         S.task_done(info, task)
-                    else:
+                    elif not info.dirty:
+                        info.dirty = True
                         dirty_add(info)
                     if S.step_events:
                         # What it waits on right after this step (opt-in, so the cost is accepted).
@@ -228,7 +229,7 @@ def install_patches() -> None:
                 if task.done():
                     S.task_done(info, task)
                 else:
-                    S.dirty.add(info)
+                    S.mark(info)
         except Exception:  # bookkeeping must never break task creation
             pass
         return task
@@ -363,7 +364,7 @@ _READY_LOOP = (
     (31, "                if _info is not None:"),
     (32, "                    _info.woken = _info.wake; _info.wake = None; _info.steps += 1; _info.busy += _t1 - _t0; _info.tick = _tick"),
     (33, "                    if _task.done(): _S.task_done(_info, _task)"),
-    (34, "                    else: _dirty_add(_info)"),
+    (34, "                    elif not _info.dirty: _info.dirty = True; _dirty_add(_info)"),
     (35, "                    if _log: _S.log_step((_info, _tick, _t0, _t1 - _t0, _info.woken or (_info if _info.steps > 1 else None), None if _info.done else _wait_target(_task, _S)))"),
     (36, "            if _t1 - _t0 > _thr:"),
     (37, "                _st.step_start = 0.0; _blocking(_st, _info, _cb, _t1 - _t0, _t0)"),
@@ -440,7 +441,7 @@ def _make_run_once(step: Any) -> Any:
         exec(code, _base_events.__dict__, ns)
         fn = ns["_make"](perf, _CB_KIND.get, _maybe_task_cb, S.by_addr.get, _TASK_TYPES, S,
                          _inspect.wait_target, _blocking, _control.after_callback, _DebugRun, _NoopHandle(),
-                         S.dirty.add)
+                         S.dirty.append)
     except Exception:
         return None
     if fn.__code__.co_firstlineno != first:
@@ -530,7 +531,7 @@ def _note_wake(loop: Any, callback: Any, args: tuple) -> None:
     if cur is not info:
         # Woken by someone else: its state changed (waiting -> ready) without a step of its own,
         # so it must be re-sent or a held loop would still show it waiting.
-        S.dirty.add(info)
+        S.mark(info)
     if args and cur is not info and info.cancel_by is None:
         try:
             if args[0].cancelled():

@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 import weakref
-from typing import Any, Callable, Deque, Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
 from . import _inspect
 from ._wire import DEFAULT_OPTIONS, PAUSE_ON_FILTERS
@@ -47,6 +47,7 @@ class TaskInfo(weakref.ref):
     __slots__ = (
         "id", "name", "coro", "site", "parent", "loop", "eager", "steps", "busy", "tick", "wake",
         "woken", "cancel_by", "outcome", "result", "created", "announced", "ended", "addr", "last_wait",
+        "dirty",
     )
 
     def __new__(cls, tid: int, task: Any, loop_id: int, gone: Any = None) -> "TaskInfo":
@@ -76,6 +77,7 @@ class TaskInfo(weakref.ref):
         # Latest WaitTarget observed (at a flush, or when it was cancelled mid-wait): a task that
         # waits and finishes within one batch still reports what it last waited on.
         self.last_wait: Optional[Dict[str, Any]] = None
+        self.dirty = False  # listed in Session.dirty, its state to be sent with the next batch
 
     # Identity semantics (weakref.ref compares and hashes by referent): one record, one key.
     __eq__ = object.__eq__
@@ -170,10 +172,11 @@ class Session:
         self.finished: "collections.OrderedDict[int, TaskInfo]" = collections.OrderedDict()
         self.recently_dead: "collections.OrderedDict[int, TaskInfo]" = collections.OrderedDict()
         self.loops: Dict[int, LoopState] = {}
-        # Pending for the next batch (swapped out by collect()); `dirty` is drained in place, as
-        # the loop threads hold its bound `add`.
+        # Pending for the next batch (swapped out by collect()). `dirty` lists each task whose
+        # state changed once (its `dirty` flag says it is listed); it is drained in place, as
+        # loop threads hold its bound `append`.
         self.new_tasks: List[TaskInfo] = []
-        self.dirty: Set[TaskInfo] = set()
+        self.dirty: List[TaskInfo] = []
         self.done_tasks: List[TaskInfo] = []
         self.new_futures: List[Tuple[Any, Any, Optional[Tuple[str, int]]]] = []
         self.events: Deque[Any] = collections.deque()
@@ -276,6 +279,12 @@ class Session:
                 "task": None, "location": None, "label": "destroyed while pending"}
             self.finish(info, "cancelled")
 
+    def mark(self, info: TaskInfo) -> None:
+        """Its state changed: send it with the next batch."""
+        if not info.dirty:
+            info.dirty = True
+            self.dirty.append(info)
+
     def task_info(self, task: Any) -> Optional[TaskInfo]:
         return self.by_addr.get(id(task)) or self.recently_dead.get(id(task))
 
@@ -285,9 +294,6 @@ class Session:
         info.outcome = outcome
         info.ended = perf()
         self.live_count -= 1
-        # A finished task gets no task.state: don't let the dirty set hold its record until the
-        # next flush (a churning program finishes tens of thousands between two flushes).
-        self.dirty.discard(info)
         st = self.loops.get(info.loop)
         if st is not None:
             st.tasks_live -= 1
@@ -390,8 +396,9 @@ class Session:
         new_tasks, self.new_tasks = self.new_tasks, []
         # Drain only what was listed: a mark added in between stays for the next batch (and one
         # re-added in between is covered, as its state is read after this).
-        dirty = list(self.dirty)
-        self.dirty.difference_update(dirty)
+        n = len(self.dirty)
+        dirty = self.dirty[:n]
+        del self.dirty[:n]  # what a loop thread listed meanwhile stays, past n
         done, self.done_tasks = self.done_tasks, []
         new_futs, self.new_futures = self.new_futures, []
         events = self.events
@@ -430,13 +437,15 @@ class Session:
         sites = YIELD_SITES_PER_BATCH
         for i, info in enumerate(dirty):
             if sent >= BATCH_TASKS:
-                self.dirty.update(dirty[i:])
+                self.dirty.extend(dirty[i:])  # still flagged: listed once
                 break
             if info.announced is False:
                 # Its task.created is still queued (capped or deferred): a state must never reach
                 # the debugger before the task it describes, so it waits for a later batch.
-                self.dirty.add(info)
+                self.dirty.append(info)
                 continue
+            # Unflagged before its state is read: a step after this lists it again.
+            info.dirty = False
             if not info.done:
                 ev = self.task_state_event(info, ts, sites > 0)
                 out.append(ev)
@@ -648,6 +657,8 @@ class Session:
         """No consumer: drop everything pending (state is still tracked for a later attach)."""
         with self.lock:
             self.new_tasks = []
+            for info in self.dirty:
+                info.dirty = False
             self.dirty.clear()
             self.done_tasks = []
             self.new_futures = []
@@ -664,8 +675,11 @@ class Session:
             self.new_tasks = self.live()
             for i in self.new_tasks:
                 i.announced = False
+            for info in self.dirty:
+                info.dirty = False
             self.dirty.clear()
-            self.dirty.update(self.new_tasks)
+            for info in self.new_tasks:
+                self.mark(info)
             self.done_tasks = []
             self.events.clear()
             self.step_log.clear()

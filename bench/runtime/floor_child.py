@@ -1,0 +1,115 @@
+# Benchmark child for floor.py: applies ONE floor configuration (the least an observer of this
+# kind must do, with nothing of Loopscope loaded) and then runs a workloads.py workload exactly as
+# run.py's children do. Standard library only.
+"""python floor_child.py CONFIG WORKLOAD PARAMS_JSON   (CONFIG: plain | origin | origin+steps | origin+records)"""
+from __future__ import annotations
+
+import asyncio
+import asyncio.base_events as base_events
+import inspect
+import itertools
+import os
+import sys
+import textwrap
+import time
+import weakref
+from typing import Any, Dict, List
+
+__all__ = ["CONFIGS", "apply"]
+
+CONFIGS = ("plain", "origin", "origin+steps", "origin+records")
+
+
+def _origin() -> None:
+    # The issue's never-awaited finding must come from coroutine origin tracking: depth 1 is the
+    # least that gives a creation line.
+    sys.set_coroutine_origin_tracking_depth(1)
+
+
+class _Record(weakref.ref):
+    # What the issue says `task.created` and the task state report (id, name, coroutine, creation
+    # site, parent, loop, creation time; steps and busy time), and the index key: nothing more.
+    __slots__ = ("addr", "id", "name", "coro", "site", "parent", "loop", "created", "steps", "busy")
+
+
+def _records() -> Dict[int, _Record]:
+    """One weak reference per task (to see it end) indexed by id(task) (to find it from a step),
+    holding only the fields a task's reported life needs: the least a runtime that reports every
+    live task must keep. The site is one shared tuple (a real runtime interns them too)."""
+    index: Dict[int, _Record] = {}
+    ids = itertools.count(1)
+    site = (__file__, 1)
+
+    def gone(rec: _Record) -> None:
+        index.pop(rec.addr, None)
+
+    create = base_events.BaseEventLoop.create_task
+
+    def create_task(self: Any, coro: Any, *args: Any, **kwargs: Any) -> Any:
+        task = create(self, coro, *args, **kwargs)
+        rec = _Record(task, gone)
+        rec.addr = id(task)
+        rec.id = next(ids)
+        rec.name = task.get_name()
+        rec.coro = coro.__qualname__
+        rec.site = site
+        rec.parent = None
+        rec.loop = 1
+        rec.created = time.perf_counter()
+        rec.steps = 0
+        rec.busy = 0.0
+        index[rec.addr] = rec
+        return task
+
+    base_events.BaseEventLoop.create_task = create_task  # type: ignore[assignment]
+    return index
+
+
+def _steps(index: Dict[int, _Record]) -> None:
+    """Exact per-task step count and busy time, inlined into the ready loop (no call added): the
+    least that reporting "each step (start, duration)" per task needs. Nothing else: no done
+    check, no wake tracking, no change marks, no events, no writer."""
+    src = inspect.getsource(base_events.BaseEventLoop._run_once)
+    lines = src.splitlines(keepends=True)
+    runs = [i for i, ln in enumerate(lines) if ln.strip() == "handle._run()"]
+    starts = [i for i, ln in enumerate(lines) if ln.strip() == "ntodo = len(self._ready)"]
+    if len(runs) != 2 or len(starts) != 1:
+        raise SystemExit("floor_child: unexpected BaseEventLoop._run_once layout")
+    run_at, start_at = runs[1], starts[0]
+    ind = lines[run_at][: len(lines[run_at]) - len(lines[run_at].lstrip())]
+    sind = lines[start_at][: len(lines[start_at]) - len(lines[start_at].lstrip())]
+    lines[run_at] = "".join(ind + t + "\n" for t in (
+        "_cb = handle._callback",
+        "handle._run()",
+        "_t1 = _perf(); _r = _get(id(getattr(_cb, '__self__', None)))",
+        "if _r is not None: _r.steps += 1; _r.busy += _t1 - _t0",
+        "_t0 = _t1",
+    ))
+    lines[start_at] = lines[start_at] + sind + "_t0 = _perf()\n"
+    code = textwrap.dedent("".join(lines))
+    ns: Dict[str, Any] = dict(base_events.__dict__)
+    ns.update(_perf=time.perf_counter, _get=index.get)
+    exec(compile(code, base_events.__file__, "exec"), ns)
+    base_events.BaseEventLoop._run_once = ns["_run_once"]
+
+
+def apply(config: str) -> None:
+    if config not in CONFIGS:
+        raise SystemExit("floor_child: unknown configuration %r (one of %s)" % (config, ", ".join(CONFIGS)))
+    if config != "plain":
+        _origin()
+    if config in ("origin+steps", "origin+records"):
+        index = _records()
+        if config == "origin+steps":
+            _steps(index)
+
+
+def main(argv: List[str]) -> int:
+    apply(argv[1])
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import workloads  # noqa: E402  (after the patches, as a program would be)
+    return workloads.main([argv[0]] + argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
