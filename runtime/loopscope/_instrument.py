@@ -195,9 +195,13 @@ def install_patches() -> None:
         if st is None:
             st = _loop_state(self)
         factory = self._task_factory
-        t0 = perf()
-        task = o_create_task(self, coro, *args, **kwargs)
-        dt = perf() - t0
+        if factory is None:
+            task = o_create_task(self, coro, *args, **kwargs)
+            dt = 0.0
+        else:  # it may be eager (3.12+): its first step then runs in here, and is timed
+            t0 = perf()
+            task = o_create_task(self, coro, *args, **kwargs)
+            dt = perf() - t0
         if self._debug:
             _drop_own_frames(task)
         try:
@@ -219,7 +223,8 @@ def install_patches() -> None:
             info.site = _inspect.user_site(getframe(1))
             info.parent = pinfo.id if pinfo is not None else None
             if info.wake is None and not info.steps:  # its first step was scheduled by its creator
-                info.wake = current_info(st) or (getattr(st.current_cb, "__qualname__", None) if st.current_cb else None)
+                info.wake = pinfo or current_info(st) or (
+                    getattr(st.current_cb, "__qualname__", None) if st.current_cb else None)
             if factory is not None and info.steps == 0 and _started(task):
                 # 3.12+ eager task: its first step ran inside the factory call.
                 info.eager = True

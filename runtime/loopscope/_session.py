@@ -32,6 +32,10 @@ _BIG = 10 ** 60
 # coroutine's line gives it a frame object (~170 bytes on 3.11+) for the rest of its life, which
 # 100k tasks that each yielded once would pay in full. Waiting tasks always get their line.
 YIELD_SITES_PER_BATCH = 1_000
+# A task's first task.state waits until it has lived this long (seconds), unless a loop is held:
+# a task that ends sooner is described by its created/done pair alone, which keeps the writer's
+# share small for programs that spawn many short tasks. Its waits are still observed meanwhile.
+STATE_DELAY = 0.25
 # Closed loops whose records are kept (for snapshots); older ones are forgotten.
 KEEP_CLOSED_LOOPS = 16
 # Bound for per-step/per-tick records (stepEvents only).
@@ -435,6 +439,8 @@ class Session:
         # line (and its dicts) at once; the rest stay dirty and go out in the next batches.
         sent = 0
         sites = YIELD_SITES_PER_BATCH
+        # Held, the debugger shows every task as it is: no state waits then.
+        young = None if any(st.held for st in list(self.loops.values())) else perf() - STATE_DELAY
         for i, info in enumerate(dirty):
             if sent >= BATCH_TASKS:
                 self.dirty.extend(dirty[i:])  # still flagged: listed once
@@ -443,6 +449,10 @@ class Session:
                 # Its task.created is still queued (capped or deferred): a state must never reach
                 # the debugger before the task it describes, so it waits for a later batch.
                 self.dirty.append(info)
+                continue
+            if young is not None and info.created > young and not info.done:
+                self._note_wait(info)
+                self.dirty.append(info)  # still flagged: its state goes once it is old enough
                 continue
             # Unflagged before its state is read: a step after this lists it again.
             info.dirty = False
@@ -493,6 +503,15 @@ class Session:
             return None
         self.seq += 1
         return {"type": "events", "seq": self.seq, "dropped": dropped, "events": out}
+
+    def _note_wait(self, info: TaskInfo) -> None:
+        # What a task too young for a state waits on, kept for its task.done (lastWaitingOn);
+        # a task waiting on no future (a yield) is skipped, as that is no wait.
+        task = info()
+        if task is not None and getattr(task, "_fut_waiter", None) is not None:
+            w = _inspect.wait_target(task, self)
+            if w is not None and w["kind"] != "yield":
+                info.last_wait = w
 
     def _prune_loops(self) -> None:
         # A closed loop's record is only worth keeping while something may still refer to it

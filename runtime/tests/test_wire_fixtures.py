@@ -77,6 +77,15 @@ class WireFixtureTest(unittest.TestCase):
         self.assertEqual(line.count(b"\n"), 1)
         self.assertEqual(json.loads(line)["x"], None)
 
+    def test_encode_is_ascii_and_keeps_every_character(self) -> None:
+        # Task names and reprs can hold any text, even a lone surrogate from surrogateescape'd
+        # bytes: the line is ASCII (\\u escapes) and decodes back to the same strings.
+        reason = "tâche \u4efb\u52a1 \U0001f600 \udc80"
+        line = _wire.encode({"type": "refused", "reason": reason})
+        line.decode("ascii")
+        self.assertEqual(json.loads(line)["reason"], reason)
+        self.assertEqual(_wire.decode(line)["reason"], reason)
+
 
 if __name__ == "__main__":
     unittest.main()
