@@ -144,16 +144,34 @@ class WireError(ValueError):
 _encoder = json.JSONEncoder(separators=(",", ":"), allow_nan=False, check_circular=False, default=repr)
 
 
+# Events per encoder call: the C encoder holds the GIL for a whole call, and a writer thread that
+# holds it while the OS runs something else stalls the program's loop (a false blocking-call);
+# in slices the GIL can change hands between them.
+ENCODE_SLICE = 256
+
+
 def encode(msg: Mapping[str, Any]) -> bytes:
     """One message as one NDJSON line (bytes, trailing newline). json never emits raw newlines."""
-    try:
-        text = _encoder.encode(msg)
-    except ValueError:  # NaN/inf slipped into a number: encode them as null rather than lose the batch
-        text = json.dumps(_scrub_nan(msg), separators=(",", ":"), default=repr)
+    events = msg.get("events")
+    if type(events) is list and len(events) > ENCODE_SLICE:
+        head = {k: v for k, v in msg.items() if k != "events"}
+        head["events"] = []
+        text = _encode_text(head)
+        parts = [_encode_text(events[i:i + ENCODE_SLICE])[1:-1] for i in range(0, len(events), ENCODE_SLICE)]
+        text = text[:-2] + ",".join(parts) + "]}"  # head ends with "events":[]}
+    else:
+        text = _encode_text(msg)
     data = text.encode("ascii") + b"\n"
     if len(data) - 1 > MAX_LINE_BYTES:
         raise WireError("message of %d bytes exceeds the %d byte line limit" % (len(data) - 1, MAX_LINE_BYTES))
     return data
+
+
+def _encode_text(obj: Any) -> str:
+    try:
+        return _encoder.encode(obj)
+    except ValueError:  # NaN/inf slipped into a number: encode them as null rather than lose the batch
+        return json.dumps(_scrub_nan(obj), separators=(",", ":"), default=repr)
 
 
 def _scrub_nan(v: Any) -> Any:
