@@ -100,7 +100,7 @@ def install_patches() -> None:
     getframe = sys._getframe
     control_after = _control.after_callback
     control_boundary = _control.at_tick_boundary
-    dirty_add = S.dirty.append  # the list is never replaced, only drained
+    dirty_add = S.dirty.add  # the set is never replaced, only drained
 
     def _run(self: Any) -> None:
         # Fallback when _run_once cannot be regenerated (no asyncio source): wraps every handle.
@@ -446,7 +446,7 @@ def _make_run_once(step: Any) -> Any:
         exec(code, _base_events.__dict__, ns)
         fn = ns["_make"](perf, _CB_KIND.get, _maybe_task_cb, S.by_addr.get, _TASK_TYPES, S,
                          _inspect.wait_target, _blocking, _control.after_callback, _DebugRun, _NoopHandle(),
-                         S.dirty.append)
+                         S.dirty.add)
     except Exception:
         return None
     if fn.__code__.co_firstlineno != first:

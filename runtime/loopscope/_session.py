@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 import weakref
-from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
+from typing import Any, Callable, Deque, Dict, List, Optional, Set, Tuple
 
 from . import _inspect
 from ._wire import DEFAULT_OPTIONS, PAUSE_ON_FILTERS
@@ -81,7 +81,7 @@ class TaskInfo(weakref.ref):
         # Latest WaitTarget observed (at a flush, or when it was cancelled mid-wait): a task that
         # waits and finishes within one batch still reports what it last waited on.
         self.last_wait: Optional[Dict[str, Any]] = None
-        self.dirty = False  # listed in Session.dirty, its state to be sent with the next batch
+        self.dirty = False  # in Session.dirty, its state to be sent with the next batch
 
     # Identity semantics (weakref.ref compares and hashes by referent): one record, one key.
     __eq__ = object.__eq__
@@ -176,11 +176,12 @@ class Session:
         self.finished: "collections.OrderedDict[int, TaskInfo]" = collections.OrderedDict()
         self.recently_dead: "collections.OrderedDict[int, TaskInfo]" = collections.OrderedDict()
         self.loops: Dict[int, LoopState] = {}
-        # Pending for the next batch (swapped out by collect()). `dirty` lists each task whose
-        # state changed once (its `dirty` flag says it is listed); it is drained in place, as
-        # loop threads hold its bound `append`.
+        # Pending for the next batch (swapped out by collect()). `dirty` holds each task whose
+        # state changed (its `dirty` flag says so: a cheaper test than the set's); it is drained
+        # in place, as loop threads hold its bound `add`, and a task leaves it when it finishes
+        # (a churning program finishes tens of thousands between two flushes).
         self.new_tasks: List[TaskInfo] = []
-        self.dirty: List[TaskInfo] = []
+        self.dirty: Set[TaskInfo] = set()
         self.done_tasks: List[TaskInfo] = []
         self.new_futures: List[Tuple[Any, Any, Optional[Tuple[str, int]]]] = []
         self.events: Deque[Any] = collections.deque()
@@ -287,7 +288,7 @@ class Session:
         """Its state changed: send it with the next batch."""
         if not info.dirty:
             info.dirty = True
-            self.dirty.append(info)
+            self.dirty.add(info)
 
     def task_info(self, task: Any) -> Optional[TaskInfo]:
         return self.by_addr.get(id(task)) or self.recently_dead.get(id(task))
@@ -298,6 +299,9 @@ class Session:
         info.outcome = outcome
         info.ended = perf()
         self.live_count -= 1
+        if info.dirty:  # a finished task gets no task.state
+            info.dirty = False
+            self.dirty.discard(info)
         st = self.loops.get(info.loop)
         if st is not None:
             st.tasks_live -= 1
@@ -400,9 +404,10 @@ class Session:
         new_tasks, self.new_tasks = self.new_tasks, []
         # Drain only what was listed: a mark added in between stays for the next batch (and one
         # re-added in between is covered, as its state is read after this).
-        n = len(self.dirty)
-        dirty = self.dirty[:n]
-        del self.dirty[:n]  # what a loop thread listed meanwhile stays, past n
+        # Drain only what was listed: a task added in between stays for the next batch (and one
+        # re-added in between is covered, as its state is read after this).
+        dirty = list(self.dirty)
+        self.dirty.difference_update(dirty)
         done, self.done_tasks = self.done_tasks, []
         new_futs, self.new_futures = self.new_futures, []
         events = self.events
@@ -443,16 +448,16 @@ class Session:
         young = None if any(st.held for st in list(self.loops.values())) else perf() - STATE_DELAY
         for i, info in enumerate(dirty):
             if sent >= BATCH_TASKS:
-                self.dirty.extend(dirty[i:])  # still flagged: listed once
+                self.dirty.update(dirty[i:])  # still flagged
                 break
             if info.announced is False:
                 # Its task.created is still queued (capped or deferred): a state must never reach
                 # the debugger before the task it describes, so it waits for a later batch.
-                self.dirty.append(info)
+                self.dirty.add(info)
                 continue
             if young is not None and info.created > young and not info.done:
                 self._note_wait(info)
-                self.dirty.append(info)  # still flagged: its state goes once it is old enough
+                self.dirty.add(info)  # still flagged: its state goes once it is old enough
                 continue
             # Unflagged before its state is read: a step after this lists it again.
             info.dirty = False
