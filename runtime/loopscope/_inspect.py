@@ -12,6 +12,7 @@ import sys
 import types
 import sysconfig
 import time
+import weakref
 from typing import Any, Dict, List, Optional, Tuple
 
 __all__ = [
@@ -378,34 +379,37 @@ def wait_target(task: Any, session: Any, cancelled: bool = False,
     """WaitTarget for a suspended task, {'kind':'yield'} for a task that yielded and is ready,
     None for a task that has not started yet or was just woken. `cancelled`: classify the wait
     that is being cancelled right now (its future is already done). `yield_site`: give a ready
-    task's line too (it costs that coroutine a frame object for the rest of its life)."""
+    task's line too (it costs that coroutine a frame object for the rest of its life).
+    `task` may be a weak reference to it (a TaskInfo): other threads pass one (see below)."""
     try:
-        return _wait_target(task, session, cancelled, yield_site)
+        if isinstance(task, weakref.ref):
+            # Off the loop thread, hold the task only while reading what is needed of it: the
+            # program may drop its last reference meanwhile, and must see the task die then (its
+            # "exception was never retrieved" log, weakrefs, gc), not when this walk is over.
+            t = task()
+            if t is None:
+                return None
+            done, w, coro = t.done(), getattr(t, "_fut_waiter", None), t.get_coro()
+            t = None
+        else:
+            done, w, coro = task.done(), getattr(task, "_fut_waiter", None), task.get_coro()
+            task = None
+        if done:
+            return None
+        return _wait_target(w, coro, session, cancelled, yield_site)
     except Exception:  # a concurrently mutating task must not break the batch
         return {"kind": "other", "label": "unknown"}
 
 
-def _wait_target(task: Any, session: Any, cancelled: bool, yield_site: bool) -> Optional[Dict[str, Any]]:
-    if task.done():
-        return None
-    w = getattr(task, "_fut_waiter", None)
-    coro = task.get_coro()
+def _wait_target(w: Any, coro: Any, session: Any, cancelled: bool, yield_site: bool) -> Optional[Dict[str, Any]]:
     if w is None and not cancelled:
         return _ready_target(coro, yield_site)
-    chain, _leaf = coro_chain(coro)
     if w is not None and w.done() and not cancelled:
         return None
-    site = None
-    internal = _internal_cache.get
-    for _c, f, _k in reversed(chain):
-        fn = f.f_code.co_filename
-        r = internal(fn)
-        if r is None:
-            r = is_internal_file(fn)
-        if not r:
-            site = {"file": fn, "line": f.f_lineno}
-            break
+    # What the awaited future says is read first and the future let go before the frame walk:
+    # a pending future's callbacks hold its waiting task (see wait_target).
     target: Optional[Dict[str, Any]] = None
+    fallback: Optional[Dict[str, Any]] = None
     if w is not None:
         if isinstance(w, asyncio.Task):
             info = session.task_info(w)
@@ -416,23 +420,38 @@ def _wait_target(task: Any, session: Any, cancelled: bool, yield_site: bool) -> 
             kids = getattr(w, "_children", None) or []
             ids = [i.id for i in (session.task_info(k) for k in kids) if i is not None]
             target = {"kind": "gather", "label": "gather(%d)" % len(kids), "tasks": ids}
+            kids = None
+        elif _is_executor_future(w):
+            fallback = {"kind": "executor", "label": "executor job"}
+        else:
+            fid = session.future_ids.get(id(w))
+            fallback = {"kind": "future", "label": future_label(w)}
+            if fid is not None:
+                fallback["future"] = fid
+        w = None
+    chain, _leaf = coro_chain(coro)
+    site = None
+    internal = _internal_cache.get
+    for _c, f, _k in reversed(chain):
+        fn = f.f_code.co_filename
+        r = internal(fn)
+        if r is None:
+            r = is_internal_file(fn)
+        if not r:
+            site = {"file": fn, "line": f.f_lineno}
+            break
     if target is None:
         for _c, f, _k in reversed(chain):
             target = _frame_rule(f)
             if target is not None:
                 break
     if target is None:
-        if w is None:
+        if fallback is not None:
+            target = fallback
+        else:  # cancelled while waiting on no future
             if not chain or (chain[0][2] == "coroutine" and _not_started(chain[0][0])):
                 return None
             target = {"kind": "yield", "label": "yield"}
-        elif _is_executor_future(w):
-            target = {"kind": "executor", "label": "executor job"}
-        else:
-            fid = session.future_ids.get(id(w))
-            target = {"kind": "future", "label": future_label(w)}
-            if fid is not None:
-                target["future"] = fid
     if site is not None:
         target["site"] = site
     return target

@@ -512,9 +512,8 @@ class Session:
     def _note_wait(self, info: TaskInfo) -> None:
         # What a task too young for a state waits on, kept for its task.done (lastWaitingOn);
         # a task waiting on no future (a yield) is skipped, as that is no wait.
-        task = info()
-        if task is not None and getattr(task, "_fut_waiter", None) is not None:
-            w = _inspect.wait_target(task, self)
+        if getattr(info(), "_fut_waiter", None) is not None:
+            w = _inspect.wait_target(info, self)
             if w is not None and w["kind"] != "yield":
                 info.last_wait = w
 
@@ -550,14 +549,15 @@ class Session:
                 "loop": info.loop, "thread": self.loop_threads.get(info.loop, 0), "eager": info.eager}
 
     def task_state_fields(self, info: TaskInfo, yield_site: bool = True) -> Dict[str, Any]:
-        task = info()
+        # The task itself is not held here (see wait_target): `info` is its weak reference.
         st = self.loops.get(info.loop)
-        if task is None:
+        alive = info() is not None
+        if not alive:
             state, waiting = "ready", None
-        elif st is not None and getattr(st.current_cb, "__self__", None) is task:
+        elif st is not None and getattr(st.current_cb, "__self__", None) is info():
             state, waiting = "running", None
         else:
-            waiting = _inspect.wait_target(task, self, yield_site=yield_site)
+            waiting = _inspect.wait_target(info, self, yield_site=yield_site)
             if waiting is None or waiting["kind"] == "yield":
                 state = "ready"
             else:

@@ -11,6 +11,7 @@ from .helpers import PROGRAMS, Consumer, line_of
 WAITS = str(PROGRAMS / "waits.py")
 LIFE = str(PROGRAMS / "lifecycle.py")
 MANY_READY = str(PROGRAMS / "many_ready.py")
+SHORT_WAIT = str(PROGRAMS / "short_wait.py")
 WAITS_TEXT = (PROGRAMS / "waits.py").read_text("utf-8")
 
 
@@ -172,6 +173,20 @@ class WaitClassificationTest(unittest.TestCase):
         main = self.c.find("task.created", coro="main")[0]
         d = self.c.find("task.done", task=self.tasks["lock"]["task"])[0]
         self.assertEqual(d["cancelledBy"], {"task": main["task"], "location": {"file": WAITS, "line": line_of(WAITS, "# @cancel")}})
+
+
+class YoungTaskTest(unittest.TestCase):
+    def test_a_task_that_waits_and_ends_young_still_reports_its_wait(self) -> None:
+        c = Consumer([SHORT_WAIT])
+        self.addCleanup(c.kill)
+        self.assertEqual(c.finish(), 0, c.stderr)
+        self.assertEqual(c.stdout, b"5\n")
+        t = c.task_named("short-waiter")
+        done = c.wait_event("task.done", task=t["task"])
+        self.assertEqual(done["outcome"], "result")
+        lw = done["lastWaitingOn"]
+        self.assertIsNotNone(lw, done)
+        self.assertEqual((lw["kind"], lw["site"]), ("queue.get", {"file": SHORT_WAIT, "line": line_of(SHORT_WAIT, "# @get")}))
 
 
 class ReadySitesTest(unittest.TestCase):
