@@ -100,7 +100,6 @@ def install_patches() -> None:
     getframe = sys._getframe
     control_after = _control.after_callback
     control_boundary = _control.at_tick_boundary
-    dirty_add = S.dirty.add  # the set is never replaced, only drained
 
     def _run(self: Any) -> None:
         # Fallback when _run_once cannot be regenerated (no asyncio source): wraps every handle.
@@ -143,9 +142,8 @@ def install_patches() -> None:
                     info.tick = st.tick
                     if task.done():
                         S.task_done(info, task)
-                    elif not info.dirty:
-                        info.dirty = True
-                        dirty_add(info)
+                    else:
+                        S.mark(info)
                     if S.step_events:
                         # What it waits on right after this step (opt-in, so the cost is accepted).
                         S.log_step((info, st.tick, t0, dt, info.woken or (info if info.steps > 1 else None),

@@ -96,10 +96,6 @@ class TaskInfo(weakref.ref):
     def exc(self) -> Optional[Dict[str, Any]]:
         return self.result if self.outcome == "exception" else None
 
-    def task(self) -> Any:
-        """The task, or None once it has been garbage-collected."""
-        return self()
-
 
 class LoopState:
     """Per-loop bookkeeping, stored on the loop object as `_loopscope_state`."""
