@@ -15,7 +15,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run as runtime_bench  # noqa: E402  (the full-Loopscope measurement, same children)
@@ -27,8 +27,8 @@ CHILD = os.path.join(ROOT, "bench", "runtime", "floor_child.py")
 DEFAULT_OUT = os.path.join(ROOT, "bench", "results", "runtime-floor.json")
 MB = 1_000_000
 
-# (workload spec id, the floor configuration that workload's target is about)
-_CASES = (("a_sleep_steps", "origin+steps"), ("c_many_tasks", "origin+records"))
+# (workload spec id, the floor configurations that workload's target is about)
+_CASES = (("a_sleep_steps", ("origin+steps",)), ("c_many_tasks", ("origin+index", "origin+records")))
 
 
 def _floor_child(python: str, config: str, workload: str, params: Dict[str, Any]) -> Dict[str, Any]:
@@ -52,8 +52,8 @@ def _floor_child(python: str, config: str, workload: str, params: Dict[str, Any]
     return out
 
 
-def _measure(python: str, spec: Dict[str, Any], config: str, reps: int) -> Dict[str, Any]:
-    configs = ["plain", "origin", config, "loopscope"]
+def _measure(python: str, spec: Dict[str, Any], floors: Tuple[str, ...], reps: int) -> Dict[str, Any]:
+    configs = ["plain", "origin", *floors, "loopscope"]
     runs: Dict[str, List[float]] = {c: [] for c in configs}
     errors: List[str] = []
     for rep in range(reps):
@@ -102,6 +102,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         "configurations": {
             "plain": "asyncio as it is",
             "origin": "coroutine origin tracking at depth 1 (the issue's source of never-awaited lines)",
+            "origin+index": "origin, plus one weak reference per task and its entry in an index by "
+                            "id(task), nothing else: the lower bound of any design that knows each "
+                            "live task",
             "origin+records": "origin, plus one weak reference per task indexed by id(task), holding "
                               "only what a task's reported life needs (id, name, coroutine, site, "
                               "parent, loop, creation time, steps, busy time)",
@@ -111,8 +114,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         },
         "workloads": {},
     }
-    for sid, config in _CASES:
-        doc["workloads"][sid] = _measure(args.python, specs[sid], config, args.reps)
+    for sid, floors in _CASES:
+        doc["workloads"][sid] = _measure(args.python, specs[sid], floors, args.reps)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w", encoding="utf-8") as fh:
         json.dump(doc, fh, indent=2)

@@ -1,7 +1,7 @@
 # Benchmark child for floor.py: applies ONE floor configuration (the least an observer of this
 # kind must do, with nothing of Loopscope loaded) and then runs a workloads.py workload exactly as
 # run.py's children do. Standard library only.
-"""python floor_child.py CONFIG WORKLOAD PARAMS_JSON   (CONFIG: plain | origin | origin+steps | origin+records)"""
+"""python floor_child.py CONFIG WORKLOAD PARAMS_JSON   (CONFIG: one of CONFIGS)"""
 from __future__ import annotations
 
 import asyncio
@@ -17,7 +17,7 @@ from typing import Any, Dict, List
 
 __all__ = ["CONFIGS", "apply"]
 
-CONFIGS = ("plain", "origin", "origin+steps", "origin+records")
+CONFIGS = ("plain", "origin", "origin+index", "origin+steps", "origin+records")
 
 
 def _origin() -> None:
@@ -30,6 +30,30 @@ class _Record(weakref.ref):
     # What the issue says `task.created` and the task state report (id, name, coroutine, creation
     # site, parent, loop, creation time; steps and busy time), and the index key: nothing more.
     __slots__ = ("addr", "id", "name", "coro", "site", "parent", "loop", "created", "steps", "busy")
+
+
+class _Bare(weakref.ref):
+    __slots__ = ("addr",)
+
+
+def _index() -> None:
+    """Only a weak reference per task (to see it end) and its entry in an index by id(task): the
+    lower bound of any design that knows each live task, whatever it stores and however."""
+    index: Dict[int, _Bare] = {}
+
+    def gone(rec: _Bare) -> None:
+        index.pop(rec.addr, None)
+
+    create = base_events.BaseEventLoop.create_task
+
+    def create_task(self: Any, coro: Any, *args: Any, **kwargs: Any) -> Any:
+        task = create(self, coro, *args, **kwargs)
+        rec = _Bare(task, gone)
+        rec.addr = id(task)
+        index[rec.addr] = rec
+        return task
+
+    base_events.BaseEventLoop.create_task = create_task  # type: ignore[assignment]
 
 
 def _records() -> Dict[int, _Record]:
@@ -98,7 +122,9 @@ def apply(config: str) -> None:
         raise SystemExit("floor_child: unknown configuration %r (one of %s)" % (config, ", ".join(CONFIGS)))
     if config != "plain":
         _origin()
-    if config in ("origin+steps", "origin+records"):
+    if config == "origin+index":
+        _index()
+    elif config in ("origin+steps", "origin+records"):
         index = _records()
         if config == "origin+steps":
             _steps(index)
