@@ -4,7 +4,6 @@
 """python floor_child.py CONFIG WORKLOAD PARAMS_JSON   (CONFIG: one of CONFIGS)"""
 from __future__ import annotations
 
-import asyncio
 import asyncio.base_events as base_events
 import inspect
 import itertools
