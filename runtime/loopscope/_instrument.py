@@ -137,13 +137,7 @@ def install_patches() -> None:
                 if info is not None:
                     info.woken = info.wake
                     info.wake = None
-                    info.steps += 1
-                    info.busy += dt
-                    info.tick = st.tick
-                    if task.done():
-                        S.task_done(info, task)
-                    else:
-                        S.mark(info)
+                    S.stepped(info, task, dt, st.tick)
                     if S.step_events:
                         # What it waits on right after this step (opt-in, so the cost is accepted).
                         S.log_step((info, st.tick, t0, dt, info.woken or (info if info.steps > 1 else None),
@@ -226,13 +220,7 @@ def install_patches() -> None:
             if factory is not None and info.steps == 0 and _started(task):
                 # 3.12+ eager task: its first step ran inside the factory call.
                 info.eager = True
-                info.steps = 1
-                info.busy += dt
-                info.tick = st.tick
-                if task.done():
-                    S.task_done(info, task)
-                else:
-                    S.mark(info)
+                S.stepped(info, task, dt, st.tick)
         except Exception:  # bookkeeping must never break task creation
             pass
         return task

@@ -280,6 +280,16 @@ class Session:
                 "task": None, "location": None, "label": "destroyed while pending"}
             self.finish(info, "cancelled")
 
+    def stepped(self, info: TaskInfo, task: Any, dt: float, tick: int) -> None:
+        """A step of `task` that took `dt` ended in `tick` (the regenerated ready loop inlines this)."""
+        info.steps += 1
+        info.busy += dt
+        info.tick = tick
+        if task.done():
+            self.task_done(info, task)
+        else:
+            self.mark(info)
+
     def mark(self, info: TaskInfo) -> None:
         """Its state changed: send it with the next batch."""
         if not info.dirty:
