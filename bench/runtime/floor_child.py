@@ -12,7 +12,7 @@ import sys
 import textwrap
 import time
 import weakref
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List, Optional
 
 __all__ = ["CONFIGS", "apply"]
 
@@ -35,43 +35,43 @@ class _Bare(weakref.ref):
     __slots__ = ("addr",)
 
 
-def _index() -> None:
-    """Only a weak reference per task (to see it end) and its entry in an index by id(task): the
-    lower bound of any design that knows each live task, whatever it stores and however."""
-    index: Dict[int, _Bare] = {}
+def _track(record: type, fill: Optional[Callable[[Any, Any, Any], None]] = None) -> Dict[int, Any]:
+    """One `record` (a weak reference to the task, to see it end) per task created, indexed by
+    id(task) (to find it from a step); `fill(rec, task, coro)` sets its fields."""
+    index: Dict[int, Any] = {}
 
-    def gone(rec: _Bare) -> None:
+    def gone(rec: Any) -> None:
         index.pop(rec.addr, None)
 
     create = base_events.BaseEventLoop.create_task
 
     def create_task(self: Any, coro: Any, *args: Any, **kwargs: Any) -> Any:
         task = create(self, coro, *args, **kwargs)
-        rec = _Bare(task, gone)
+        rec = record(task, gone)
         rec.addr = id(task)
+        if fill is not None:
+            fill(rec, task, coro)
         index[rec.addr] = rec
         return task
 
     base_events.BaseEventLoop.create_task = create_task  # type: ignore[assignment]
+    return index
+
+
+def _index() -> None:
+    """Only a weak reference per task and its index entry: the lower bound of any design that
+    knows each live task, whatever it stores and however."""
+    _track(_Bare)
 
 
 def _records() -> Dict[int, _Record]:
-    """One weak reference per task (to see it end) indexed by id(task) (to find it from a step),
-    holding only the fields a task's reported life needs: the least a runtime that reports every
-    live task must keep. The site is one shared tuple (a real runtime interns them too)."""
-    index: Dict[int, _Record] = {}
+    """A weak reference per task, indexed, holding only the fields a task's reported life needs:
+    the least a runtime that reports every live task must keep. The site is one shared tuple (a
+    real runtime interns them too)."""
     ids = itertools.count(1)
     site = (__file__, 1)
 
-    def gone(rec: _Record) -> None:
-        index.pop(rec.addr, None)
-
-    create = base_events.BaseEventLoop.create_task
-
-    def create_task(self: Any, coro: Any, *args: Any, **kwargs: Any) -> Any:
-        task = create(self, coro, *args, **kwargs)
-        rec = _Record(task, gone)
-        rec.addr = id(task)
+    def fill(rec: _Record, task: Any, coro: Any) -> None:
         rec.id = next(ids)
         rec.name = task.get_name()
         rec.coro = coro.__qualname__
@@ -81,11 +81,8 @@ def _records() -> Dict[int, _Record]:
         rec.created = time.perf_counter()
         rec.steps = 0
         rec.busy = 0.0
-        index[rec.addr] = rec
-        return task
 
-    base_events.BaseEventLoop.create_task = create_task  # type: ignore[assignment]
-    return index
+    return _track(_Record, fill)
 
 
 def _steps(index: Dict[int, _Record]) -> None:
