@@ -3,7 +3,6 @@
 # that drains the Session into `events` batches, and the reader thread that answers requests.
 from __future__ import annotations
 
-import hmac
 import json
 import ipaddress
 import os
@@ -16,7 +15,12 @@ import time
 from typing import Any, Dict, List, Optional, Tuple
 
 from . import _control, _wire
-from ._session import SESSION as S, perf
+from ._session import BATCH_TASKS, SESSION as S, perf
+
+try:  # what hmac.compare_digest is, without hmac's import of OpenSSL (~0.7 MB in every debuggee)
+    from _operator import _compare_digest
+except ImportError:  # pragma: no cover
+    from hmac import compare_digest as _compare_digest
 
 __all__ = [
     "HandshakeError", "load_token", "check_loopback", "Channel", "Pump", "PUMP", "connect_launch",
@@ -24,6 +28,8 @@ __all__ = [
 ]
 
 HANDSHAKE_TIMEOUT = 10.0
+# Messages one flush may send in a burst (each at most BATCH_TASKS tasks).
+FLUSH_BATCHES = 4
 
 
 class HandshakeError(Exception):
@@ -204,28 +210,38 @@ class Pump:
             self._flush()
 
     def _flush(self) -> None:
+        # A burst goes out as up to FLUSH_BATCHES messages of at most BATCH_TASKS tasks each:
+        # one message's dicts and text are freed before the next is built, so the writer's
+        # memory stays small however many tasks a burst makes.
+        for _ in range(FLUSH_BATCHES):
+            if not self._flush_one() or not _backlog():
+                return
+
+    def _flush_one(self) -> bool:
         ch = self.channel
         if ch is None and not self.null_sink:
             S.discard()
-            return
+            return False
         try:
             batch = S.collect()
         except Exception as e:  # never let a bad record kill the writer
             sys.stderr.write("loopscope: internal error while collecting events: %r\n" % (e,))
-            return
+            return False
         if batch is None:
-            return
+            return False
         self.batches_out += 1
         self.events_out += len(batch["events"])
         try:
             if ch is None:
                 self.bytes_out += len(_wire.encode(batch))
-                return
+                return True
             self.bytes_out += ch.send(batch)
         except _wire.WireError:  # over the line limit: lose this batch, say so in the next one
             S.dropped_since += len(batch["events"])
         except OSError:
             self.detach(ch)
+            return False
+        return True
 
     def _reader(self, ch: Channel) -> None:
         while True:
@@ -314,6 +330,11 @@ class Pump:
             ch.close()
 
 
+def _backlog() -> bool:
+    # More tasks waiting than one message takes (young tasks' states wait anyway: not counted).
+    return bool(S.new_tasks or S.done_tasks) or len(S.dirty) > BATCH_TASKS
+
+
 def _pending() -> bool:
     return bool(S.new_tasks or S.dirty or S.done_tasks or S.events or S.new_futures or S.step_log)
 
@@ -394,7 +415,7 @@ class Listener(threading.Thread):
             if msg["type"] != "attach":
                 raise HandshakeError("expected attach, got %r" % msg["type"])
             reason = _wire.version_refusal(msg["protocol"])
-            if reason is None and not hmac.compare_digest(str(msg["token"]).encode(), self.token.encode()):
+            if reason is None and not _compare_digest(str(msg["token"]).encode(), self.token.encode()):
                 reason = "bad token"
             if reason is None:
                 with PUMP.lock:

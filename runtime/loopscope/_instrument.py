@@ -17,7 +17,7 @@ import weakref
 from typing import Any, Dict, List, Optional
 
 from . import _control, _inspect
-from ._session import SESSION as S, LoopState, TaskInfo, perf
+from ._session import SESSION as S, LoopState, TaskInfo, info_of, perf
 
 __all__ = ["install_patches", "installed", "ORIGINALS"]
 
@@ -60,7 +60,7 @@ def current_info(st: LoopState) -> Optional[TaskInfo]:
     cb = st.current_cb
     if cb is None or not _maybe_task_cb(type(cb)):
         return None
-    return S.by_addr.get(id(cb.__self__))
+    return info_of(cb.__self__)
 
 
 def _loop_state(loop: Any) -> LoopState:
@@ -93,8 +93,6 @@ def install_patches() -> None:
     cb_kind = _CB_KIND
     maybe_task_cb = _maybe_task_cb
     TASKS = _TASK_TYPES
-    by_addr = S.by_addr
-    by_addr_get = by_addr.get
     skip = _inspect._skip_cache
     is_skipped = _inspect.is_skipped_file
     getframe = sys._getframe
@@ -131,7 +129,7 @@ def install_patches() -> None:
                 k = maybe_task_cb(type(cb))
             if k:
                 task = cb.__self__
-                info = by_addr_get(id(task))
+                info = info_of(task)
                 if info is None and isinstance(task, TASKS):
                     info = S.register_task(task, st)
                 if info is not None:
@@ -197,13 +195,13 @@ def install_patches() -> None:
         if self._debug:
             _drop_own_frames(task)
         try:
-            info = by_addr.get(id(task))
+            info = info_of(task)
             if info is None and not isinstance(task, TASKS):
                 return task
             parent = _current_task(self)
             pinfo = None
             if parent is not None and parent is not task:
-                pinfo = by_addr.get(id(parent))
+                pinfo = info_of(parent)
                 if pinfo is None and isinstance(parent, TASKS):
                     # An eager task creating children during its first step, before its own
                     # create_task call has returned: register it now, details follow.
@@ -212,8 +210,8 @@ def install_patches() -> None:
                 info = S.register_task(task, st, coro)
             else:  # registered early (an eager parent); 3.13 names it only after the factory
                 info.name = task.get_name()
-            info.site = _inspect.user_site(getframe(1))
-            info.parent = pinfo.id if pinfo is not None else None
+                S.adopt(info)  # in asyncio's registry now, unless it finished eagerly
+            info.place(_inspect.user_site(getframe(1)), pinfo.id if pinfo is not None else None)
             if info.wake is None and not info.steps:  # its first step was scheduled by its creator
                 info.wake = pinfo or current_info(st) or (
                     getattr(st.current_cb, "__qualname__", None) if st.current_cb else None)
@@ -290,7 +288,7 @@ def install_patches() -> None:
             # 3.9-3.12 asyncio.create_task() names the task after loop.create_task() returns.
             o_set_name(task, name)
             if name is not None:
-                info = by_addr.get(id(task))
+                info = info_of(task)
                 if info is not None:
                     try:
                         info.name = task.get_name()
@@ -298,6 +296,7 @@ def install_patches() -> None:
                         pass
 
         asyncio.tasks._set_task_name = _set_task_name  # type: ignore[attr-defined]
+    _install_registry()
     _install_unawaited_hook()
     _install_running_loop_hook()
     _Watchdog().start()
@@ -350,7 +349,8 @@ _READY_LOOP = (
     (26, "            _t1 = _perf(); _st.current_cb = None; _info = None; _k = _cb_kind_get(type(_cb))"),
     (27, "            if _k is None: _k = _maybe_task_cb(type(_cb))"),
     (28, "            if _k:"),
-    (29, "                _task = _cb.__self__; _info = _by_addr_get(id(_task))"),
+    # The task's record is its weak reference of our class: usually its only one (see adopt).
+    (29, "                _task = _cb.__self__; _info = _getweakrefs(_task); _info = _info[0] if _info and _info[0].__class__ is _TaskInfo else _info_of(_task)"),
     (30, "                if _info is None and isinstance(_task, _TASKS): _info = _S.register_task(_task, _st)"),
     (31, "                if _info is not None:"),
     (32, "                    _info.woken = _info.wake; _info.wake = None; _info.steps += 1; _info.busy += _t1 - _t0; _info.tick = _tick"),
@@ -422,17 +422,17 @@ def _make_run_once(step: Any) -> Any:
     ind = lines[c][:len(lines[c]) - len(lines[c].lstrip())]
     head = lines[0].replace("def _run_once(self):", "def _run_once(self, _st):")
     body = [head] + lines[1:c] + [ind + t + "\n" for _o, t in _READY_LOOP]
-    names = ("_perf", "_cb_kind_get", "_maybe_task_cb", "_by_addr_get", "_TASKS", "_S", "_wait_target",
-             "_blocking", "_control_after", "_DebugRun", "_NOOP", "_dirty_add")
+    names = ("_perf", "_cb_kind_get", "_maybe_task_cb", "_getweakrefs", "_TaskInfo", "_info_of", "_TASKS", "_S",
+             "_wait_target", "_blocking", "_control_after", "_DebugRun", "_NOOP", "_dirty_add")
     # The nested def lands on the original first line, so every kept line keeps its number.
     src = "\n" * (first - 2) + "def _make(%s):\n" % ", ".join(names) + "".join(body) + "    return _run_once\n"
     try:
         code = compile(src, filename, "exec")
         ns: Dict[str, Any] = {}
         exec(code, _base_events.__dict__, ns)
-        fn = ns["_make"](perf, _CB_KIND.get, _maybe_task_cb, S.by_addr.get, _TASK_TYPES, S,
-                         _inspect.wait_target, _blocking, _control.after_callback, _DebugRun, _NoopHandle(),
-                         S.dirty.add)
+        fn = ns["_make"](perf, _CB_KIND.get, _maybe_task_cb, weakref.getweakrefs, TaskInfo, info_of, _TASK_TYPES,
+                         S, _inspect.wait_target, _blocking, _control.after_callback, _DebugRun, _NoopHandle(),
+                         S.dirty.append)
     except Exception:
         return None
     if fn.__code__.co_firstlineno != first:
@@ -505,7 +505,7 @@ def _rebind_thread(st: LoopState) -> None:
 
 
 def _note_wake(loop: Any, callback: Any, args: tuple) -> None:
-    info = S.by_addr.get(id(callback.__self__))
+    info = info_of(callback.__self__)
     if info is None:
         return
     try:
@@ -682,6 +682,34 @@ def _exception_context(ctx: Dict[str, Any]) -> None:
 
 # --- never-awaited coroutines -----------------------------------------------------------------
 
+def _install_registry() -> None:
+    # Task records live in asyncio's own registry of tasks (see Session.adopt): the WeakSet that
+    # the C accelerator and asyncio.tasks share (_all_tasks up to 3.11, _scheduled_tasks since).
+    tasks_mod = asyncio.tasks
+    reg = getattr(tasks_mod, "_scheduled_tasks", None)
+    if reg is None:
+        reg = getattr(tasks_mod, "_all_tasks", None)
+    if not isinstance(reg, weakref.WeakSet):
+        return
+    S.set_registry(reg)
+    o_unregister = getattr(tasks_mod, "_unregister_task", None)
+    if o_unregister is None:
+        return
+    ORIGINALS["_unregister_task"] = o_unregister
+
+    def _unregister_task(task: Any) -> None:
+        # A task taken out of the registry by hand takes its record along: hold that one apart.
+        info = info_of(task)
+        o_unregister(task)
+        if info is not None:
+            S.adopt(info)
+
+    _unregister_task.__wrapped__ = o_unregister  # type: ignore[attr-defined]
+    for mod in (tasks_mod, asyncio):
+        if getattr(mod, "_unregister_task", None) is o_unregister:
+            setattr(mod, "_unregister_task", _unregister_task)
+
+
 def _install_unawaited_hook() -> None:
     o_set = ORIGINALS["set_depth"] = sys.set_coroutine_origin_tracking_depth
     o_get = ORIGINALS["get_depth"] = sys.get_coroutine_origin_tracking_depth
@@ -765,10 +793,9 @@ def _adopt_foreign_loop(loop: Any) -> None:
             task = asyncio.Task(coro, loop=lp, **kwargs)
         if isinstance(task, _TASK_TYPES):
             info = S.register_task(task, st)
-            info.site = _inspect.user_site(sys._getframe(1))
             parent = _current_task(lp)
-            pinfo = S.by_addr.get(id(parent)) if parent is not None else None
-            info.parent = pinfo.id if pinfo is not None else None
+            pinfo = info_of(parent) if parent is not None else None
+            info.place(_inspect.user_site(sys._getframe(1)), pinfo.id if pinfo is not None else None)
             task.add_done_callback(_foreign_done)
         return task
 
@@ -776,7 +803,7 @@ def _adopt_foreign_loop(loop: Any) -> None:
 
 
 def _foreign_done(task: Any) -> None:
-    info = S.by_addr.get(id(task))
+    info = info_of(task)
     if info is not None and not info.done:
         S.task_done(info, task)
 

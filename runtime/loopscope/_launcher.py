@@ -9,7 +9,6 @@ import builtins
 import importlib.machinery
 import os
 import runpy
-import secrets
 import signal
 import sys
 import tempfile
@@ -151,7 +150,7 @@ def listen(port: int = 0, host: str = "127.0.0.1", token: Optional[str] = None,
     to stderr. The token file is None when the caller supplied the token."""
     token_file = None
     if token is None:
-        token = secrets.token_hex(16)
+        token = os.urandom(16).hex()  # secrets.token_hex, without importing hmac/OpenSSL
         fd, token_file = tempfile.mkstemp(prefix="loopscope-", suffix=".token")
         with os.fdopen(fd, "w") as f:
             f.write(token)

@@ -15,7 +15,7 @@ from typing import Any, Callable, Deque, Dict, List, Optional, Set, Tuple
 from . import _inspect
 from ._wire import DEFAULT_OPTIONS, PAUSE_ON_FILTERS
 
-__all__ = ["Session", "TaskInfo", "LoopState", "SESSION", "perf", "MAX_PENDING_EVENTS", "MAX_STEP_LOG"]
+__all__ = ["Session", "TaskInfo", "info_of", "LoopState", "SESSION", "perf", "BATCH_TASKS", "MAX_PENDING_EVENTS", "MAX_STEP_LOG"]
 
 perf = time.perf_counter
 
@@ -25,13 +25,15 @@ MAX_PENDING_EVENTS = 50_000
 # Bound for task creations/completions awaiting a flush; beyond it they are dropped (counted) but
 # the task counters stay exact.
 MAX_PENDING_TASKS = 20_000
-# At most this many task records per batch, so a burst never builds one giant JSON line.
-BATCH_TASKS = 4_000
+# At most this many task records per batch, so a burst never builds one giant JSON line: 100k
+# tasks made at once go out as many small messages (a flush sends a few, see _connection), each
+# freed before the next is built, which keeps the writer's share of peak memory small.
+BATCH_TASKS = 1_000
 _BIG = 10 ** 60
 # Ready (yielded) tasks per batch whose line is sent with their state: reading a suspended
 # coroutine's line gives it a frame object (~170 bytes on 3.11+) for the rest of its life, which
 # 100k tasks that each yielded once would pay in full. Waiting tasks always get their line.
-YIELD_SITES_PER_BATCH = 1_000
+YIELD_SITES_PER_BATCH = 250
 # A task's first task.state waits until it has lived this long (seconds), unless a loop is held:
 # a task that ends sooner is described by its created/done pair alone, which keeps the writer's
 # share small for programs that spawn many short tasks. Its waits are still observed meanwhile.
@@ -42,55 +44,147 @@ KEEP_CLOSED_LOOPS = 16
 MAX_STEP_LOG = 100_000
 
 
+class _Rare:
+    """The fields a task seldom sets (who cancelled it, what it last waited on, eager): one object,
+    made on the first write, so the others pay one empty slot."""
+
+    __slots__ = ("eager", "cancel_by", "last_wait")
+
+    def __init__(self) -> None:
+        self.eager = False
+        self.cancel_by: Optional[Dict[str, Any]] = None
+        self.last_wait: Optional[Dict[str, Any]] = None
+
+
+class _End:
+    """How a task ended, made when it does: a live task pays one empty slot for it. (Memory
+    peaks as tasks end, so this is kept to the three fields every ending has.)"""
+
+    __slots__ = ("outcome", "result", "ended")
+
+    def __init__(self, outcome: str, result: Any, ended: float) -> None:
+        self.outcome = outcome  # "result" | "exception" | "cancelled"
+        self.result = result
+        self.ended = ended
+
+
+_NO_RARE = _Rare()  # read-only stand-in: the defaults of a task that has set none of them
+
+
+def _rare_field(name: str) -> Any:
+    def get(self: "TaskInfo") -> Any:
+        return getattr(self.rare or _NO_RARE, name)
+
+    def put(self: "TaskInfo", value: Any) -> None:
+        rare = self.rare
+        if rare is None:
+            rare = self.rare = _Rare()
+        setattr(rare, name, value)
+
+    return property(get, put)
+
+
+# (site, coroutine name, loop id, parent id) shared by every task one parent creates at one line:
+# tens of thousands of tasks from one call site cost one tuple, not four fields each.
+_Origin = Tuple[Optional[Tuple[str, int]], str, int, Optional[int]]
+_ORIGINS: Dict[_Origin, _Origin] = {}
+
+
+def _origin(site: Optional[Tuple[str, int]], coro: str, loop: int, parent: Optional[int]) -> _Origin:
+    key = (site, coro, loop, parent)
+    origin = _ORIGINS.get(key)
+    if origin is None:
+        if len(_ORIGINS) >= 50_000:
+            _ORIGINS.clear()
+        origin = _ORIGINS[key] = key
+    return origin
+
+
 class TaskInfo(weakref.ref):
     """What is known of one task. It is itself the weak reference to the task (calling it gives the
-    task, or None once it is gone), so a live task costs one small object here; 100k live tasks
-    must stay cheap. Outcome details share one slot: `result` is the result (a number as is, to
-    be repr()'d when sent; anything else as its safe repr) or, for an exception, its record."""
+    task, or None once it is gone), and it takes the place of asyncio's own weak reference in its
+    registry of tasks (Session.adopt), which then holds it: 100k live tasks must stay cheap, so a
+    task costs this one object and little else. It compares and hashes as a weak reference does
+    (by the task; the hash is taken at once, so it outlives the task). `result` is the result (a
+    number as is, to be repr()'d when sent; anything else as its safe repr) or, for an exception,
+    its record."""
 
-    __slots__ = (
-        "id", "name", "coro", "site", "parent", "loop", "eager", "steps", "busy", "tick", "wake",
-        "woken", "cancel_by", "outcome", "result", "created", "announced", "ended", "addr", "last_wait",
-        "dirty",
-    )
+    __slots__ = ("id", "name", "origin", "steps", "busy", "tick", "wake", "woken", "created",
+                 "announced", "dirty", "end", "rare")
 
     def __new__(cls, tid: int, task: Any, loop_id: int, gone: Any = None) -> "TaskInfo":
         return weakref.ref.__new__(cls, task, gone)
 
     def __init__(self, tid: int, task: Any, loop_id: int, gone: Any = None) -> None:
         super().__init__(task, gone)
+        hash(self)
         self.id = tid
         self.name = ""
-        self.coro = ""
-        self.site: Optional[Tuple[str, int]] = None
-        self.parent: Optional[int] = None
-        self.loop = loop_id
-        self.eager = False
+        self.origin = _origin(None, "", loop_id, None)
         self.steps = 0
         self.busy = 0.0
         self.tick = 0
         self.wake: Any = None    # who scheduled the next step: TaskInfo | str | None
         self.woken: Any = None   # who scheduled the latest step
-        self.cancel_by: Optional[Dict[str, Any]] = None
-        self.outcome = ""        # "" while pending; then "result" | "exception" | "cancelled"
-        self.result: Any = None
+        # When it was made, until its task.created is sent; then when that was sent (one float
+        # shared by the batch: 100k tasks do not keep 100k floats for STATE_DELAY's sake).
         self.created = perf()
         self.announced: Optional[bool] = False
-        self.ended = 0.0
-        self.addr = id(task)
-        # Latest WaitTarget observed (at a flush, or when it was cancelled mid-wait): a task that
-        # waits and finishes within one batch still reports what it last waited on.
-        self.last_wait: Optional[Dict[str, Any]] = None
-        self.dirty = False  # in Session.dirty, its state to be sent with the next batch
+        self.dirty = False  # listed in Session.dirty: its state goes with the next batch
+        self.end: Optional[_End] = None
+        self.rare: Optional[_Rare] = None
 
-    # Identity semantics (weakref.ref compares and hashes by referent): one record, one key.
-    __eq__ = object.__eq__
-    __ne__ = object.__ne__
-    __hash__ = object.__hash__
+    eager = _rare_field("eager")
+    cancel_by = _rare_field("cancel_by")
+    # Latest WaitTarget observed (at a flush, or when it was cancelled mid-wait): a task that
+    # waits and finishes within one batch still reports what it last waited on.
+    last_wait = _rare_field("last_wait")
+
+    def place(self, site: Optional[Tuple[str, int]], parent: Optional[int]) -> None:
+        """Where it was created, and by which task."""
+        o = self.origin
+        self.origin = _origin(site, o[1], o[2], parent)
+
+    @property
+    def site(self) -> Optional[Tuple[str, int]]:
+        return self.origin[0]
+
+    @property
+    def coro(self) -> str:
+        return self.origin[1]
+
+    @coro.setter
+    def coro(self, coro: str) -> None:
+        o = self.origin
+        self.origin = _origin(o[0], coro, o[2], o[3])
+
+    @property
+    def loop(self) -> int:
+        return self.origin[2]
+
+    @property
+    def parent(self) -> Optional[int]:
+        return self.origin[3]
 
     @property
     def done(self) -> bool:
-        return self.outcome != ""
+        return self.end is not None
+
+    @property
+    def outcome(self) -> str:
+        """"" while pending."""
+        end = self.end
+        return "" if end is None else end.outcome
+
+    @property
+    def result(self) -> Any:
+        end = self.end
+        return None if end is None else end.result
+
+    @property
+    def ended(self) -> float:
+        end = self.end
+        return 0.0 if end is None else end.ended
 
     @property
     def exc(self) -> Optional[Dict[str, Any]]:
@@ -164,20 +258,24 @@ class Session:
         self.next_future = 0
         self._finding_ids = itertools.count(1)
         self.tasks_total = 0
-        # Every task object still alive, by id(task): the hot-path lookup. Live (not finished)
-        # tasks are counted, not indexed by id: find() scans, as only requests look tasks up.
-        self.by_addr: Dict[int, TaskInfo] = {}
+        # Every task object still alive has its TaskInfo in asyncio's own registry of tasks (a
+        # WeakSet's set of weak references, see adopt()), or else in `orphans`; info_of() finds it
+        # from the task. Live (not finished) tasks are counted: find() scans, as only requests
+        # look tasks up.
+        self.registry: Optional[Set[Any]] = None  # asyncio's WeakSet.data, set by the patches
+        self._registry_remove: Optional[Callable[[Any], None]] = None
+        self.orphans: Set[TaskInfo] = set()
         self.live_count = 0
         self.loop_threads: Dict[int, int] = {}  # every loop's thread, kept after the loop is pruned
         self.finished: "collections.OrderedDict[int, TaskInfo]" = collections.OrderedDict()
-        self.recently_dead: "collections.OrderedDict[int, TaskInfo]" = collections.OrderedDict()
+        self.recently_dead: "collections.OrderedDict[int, TaskInfo]" = collections.OrderedDict()  # by hash
         self.loops: Dict[int, LoopState] = {}
-        # Pending for the next batch (swapped out by collect()). `dirty` holds each task whose
-        # state changed (its `dirty` flag says so: a cheaper test than the set's); it is drained
-        # in place, as loop threads hold its bound `add`, and a task leaves it when it finishes
-        # (a churning program finishes tens of thousands between two flushes).
+        # Pending for the next batch (swapped out by collect()). `dirty` lists each task whose
+        # state changed once (its `dirty` flag says it is listed; a finished task clears the
+        # flag and is skipped): a list, as 100k tasks stepping between two flushes must not
+        # build a set; it is drained in place, as loop threads hold its bound `append`.
         self.new_tasks: List[TaskInfo] = []
-        self.dirty: Set[TaskInfo] = set()
+        self.dirty: List[TaskInfo] = []
         self.done_tasks: List[TaskInfo] = []
         self.new_futures: List[Tuple[Any, Any, Optional[Tuple[str, int]]]] = []
         self.events: Deque[Any] = collections.deque()
@@ -189,6 +287,7 @@ class Session:
         self.future_sites: Dict[int, Optional[Tuple[str, int]]] = {}
         self.dropped_total = 0
         self.dropped_since = 0
+        self.batch_at = perf()  # when the latest batch was collected (see TaskInfo.created)
         self.seq = 0
         self.last_stats: Tuple[int, ...] = ()
         self.last_stats_at = 0.0
@@ -224,15 +323,42 @@ class Session:
         self.loop_threads[st.id] = st.thread
         return st
 
+    def set_registry(self, weak_set: Any) -> None:
+        """asyncio's registry of tasks (the WeakSet behind all_tasks()): adopt() puts each task's
+        TaskInfo there in place of asyncio's own weak reference."""
+        self.registry = weak_set.data
+        self._registry_remove = weak_set._remove
+
+    def adopt(self, info: TaskInfo) -> None:
+        """Hold `info` where asyncio holds its weak reference to the task, replacing that one (same
+        task, same hash, equal: all_tasks() and _unregister_task() see no difference), so a task
+        costs one weak reference, not two, and no index entry. A task not (yet) in the registry
+        (an eager task inside its first step, a task unregistered by hand) is held in `orphans`;
+        create_task() and _unregister_task() call this again when that changes."""
+        reg = self.registry
+        if reg is not None and info in reg:
+            reg.discard(info)
+            reg.add(info)
+            self.orphans.discard(info)
+        elif not info.done and info() is not None:
+            self.orphans.add(info)
+
+    def records(self) -> List[TaskInfo]:
+        """Every record of a task object still alive (a scan: requests, stalls, resyncs)."""
+        reg = self.registry
+        out = [i for i in (list(reg) if reg is not None else ()) if i.__class__ is TaskInfo]
+        out.extend(list(self.orphans))
+        return out
+
     def live(self) -> List[TaskInfo]:
-        """Every task not finished yet (a scan: for requests, stalls and resyncs, not hot paths)."""
-        return [i for i in list(self.by_addr.values()) if not i.outcome]
+        """Every task not finished yet."""
+        return [i for i in self.records() if not i.done]
 
     def find(self, tid: int) -> Optional[TaskInfo]:
         info = self.finished.get(tid)
         if info is not None:
             return info
-        for info in list(self.by_addr.values()):
+        for info in self.records():
             if info.id == tid:
                 return info
         return None
@@ -251,7 +377,7 @@ class Session:
         if coro is None and not task.done():  # 3.12.1 crashes on get_coro() of a finished eager task
             coro = task.get_coro() if hasattr(task, "get_coro") else None
         info.coro = getattr(coro, "__qualname__", None) or type(coro).__name__
-        self.by_addr[info.addr] = info
+        self.adopt(info)
         self.live_count += 1
         if st is not None:
             st.tasks_live += 1
@@ -259,20 +385,26 @@ class Session:
             self.new_tasks.append(info)
         else:  # its task.created (and later task.done) are dropped; counts stay exact
             info.announced = None
+            info.created = self.batch_at
             self.dropped_since += 1
         return info
 
     def _task_gone(self, info: TaskInfo) -> None:
-        # Weakref callback: the task object died (pending tasks never finish otherwise).
+        # Weakref callback: the task object died (pending tasks never finish otherwise). It takes
+        # the place of asyncio's own callback too: leave its registry (the WeakSet defers that
+        # while an all_tasks() iterates it).
+        remove = self._registry_remove
+        if remove is not None:
+            remove(info)
         self._forget(info)
 
     def _forget(self, info: TaskInfo) -> None:
-        if self.by_addr.get(info.addr) is info:
-            del self.by_addr[info.addr]
+        self.orphans.discard(info)
         if not info.done or info.outcome == "exception":
             # Its finaliser may still report it (destroyed pending / exception never retrieved);
-            # in a reference cycle the weakref callback runs first, so keep it findable briefly.
-            self.recently_dead[info.addr] = info
+            # in a reference cycle the weakref callback runs first, so keep it findable briefly
+            # (by hash: a weak reference's hash is its task's, kept after the task is gone).
+            self.recently_dead[hash(info)] = info
             if len(self.recently_dead) > 1000:
                 self.recently_dead.popitem(last=False)
         if not info.done:
@@ -294,20 +426,23 @@ class Session:
         """Its state changed: send it with the next batch."""
         if not info.dirty:
             info.dirty = True
-            self.dirty.add(info)
+            self.dirty.append(info)
 
     def task_info(self, task: Any) -> Optional[TaskInfo]:
-        return self.by_addr.get(id(task)) or self.recently_dead.get(id(task))
+        info = info_of(task)
+        if info is None:
+            try:
+                info = self.recently_dead.get(hash(task))
+            except TypeError:
+                return None
+        return info
 
-    def finish(self, info: TaskInfo, outcome: str) -> None:
-        if info.outcome:
+    def finish(self, info: TaskInfo, outcome: str, result: Any = None) -> None:
+        if info.end is not None:
             return
-        info.outcome = outcome
-        info.ended = perf()
+        info.end = _End(outcome, result, perf())
         self.live_count -= 1
-        if info.dirty:  # a finished task gets no task.state
-            info.dirty = False
-            self.dirty.discard(info)
+        info.dirty = False  # a finished task gets no task.state (collect() skips its entry)
         st = self.loops.get(info.loop)
         if st is not None:
             st.tasks_live -= 1
@@ -348,22 +483,21 @@ class Session:
             return
         exc = getattr(task, "_exception", None)
         if exc is not None:
-            info.result = {"type": type(exc).__qualname__, "message": _inspect.safe_str(exc),
-                           "location": _inspect.raise_location(exc)}
-            self.finish(info, "exception")
+            self.finish(info, "exception", {"type": type(exc).__qualname__, "message": _inspect.safe_str(exc),
+                                            "location": _inspect.raise_location(exc)})
             return
         try:
             r = task.result()
         except BaseException:  # pragma: no cover - done and neither cancelled nor failed
             r = None
         if r is None:
-            info.result = None
+            pass
         elif type(r) is int or type(r) is bool or type(r) is float:  # fast path: most results
             # Kept as is (shared with the program, no string per task) and repr()'d when sent.
-            info.result = r if -_BIG < r < _BIG else _inspect.result_repr(r, 200)
+            r = r if -_BIG < r < _BIG else _inspect.result_repr(r, 200)
         else:
-            info.result = _inspect.result_repr(r, 200)  # never runs a user __repr__
-        self.finish(info, "result")
+            r = _inspect.result_repr(r, 200)  # never runs a user __repr__
+        self.finish(info, "result", r)
 
     def log_step(self, rec: Tuple[Any, ...]) -> None:
         if len(self.step_log) < MAX_STEP_LOG:
@@ -408,12 +542,12 @@ class Session:
 
     def _collect(self) -> Optional[Dict[str, Any]]:
         new_tasks, self.new_tasks = self.new_tasks, []
-        # Drain only what was listed: a mark added in between stays for the next batch (and one
-        # re-added in between is covered, as its state is read after this).
-        # Drain only what was listed: a task added in between stays for the next batch (and one
-        # re-added in between is covered, as its state is read after this).
-        dirty = list(self.dirty)
-        self.dirty.difference_update(dirty)
+        # Drain only what was listed: a task listed in between stays for the next batch (and one
+        # listed again in between is covered, as its state is read after this).
+        listed = self.dirty
+        n = len(listed)
+        dirty = listed[:n]
+        del listed[:n]
         done, self.done_tasks = self.done_tasks, []
         new_futs, self.new_futures = self.new_futures, []
         events = self.events
@@ -425,7 +559,8 @@ class Session:
         while log:
             steps.append(log.popleft())
         out: List[Dict[str, Any]] = []
-        ts = self.ts()
+        now = self.batch_at = perf()
+        ts = self.ts(now)
         for st in list(self.loops.values()):
             if not st.announced:
                 st.announced = True
@@ -443,6 +578,7 @@ class Session:
                 continue
             info.announced = True
             out.append(self.task_created_event(info))
+            info.created = now
         if deferred:
             self.new_tasks[:0] = deferred
         self._collect_futures(new_futs, out, ts)
@@ -452,18 +588,21 @@ class Session:
         sites = YIELD_SITES_PER_BATCH
         # Held, the debugger shows every task as it is: no state waits then.
         young = None if any(st.held for st in list(self.loops.values())) else perf() - STATE_DELAY
+        keep = listed.append
         for i, info in enumerate(dirty):
+            if not info.dirty:  # finished since, or listed twice
+                continue
             if sent >= BATCH_TASKS:
-                self.dirty.update(dirty[i:])  # still flagged
+                listed.extend(dirty[i:])  # still flagged
                 break
             if info.announced is False:
                 # Its task.created is still queued (capped or deferred): a state must never reach
                 # the debugger before the task it describes, so it waits for a later batch.
-                self.dirty.add(info)
+                keep(info)
                 continue
             if young is not None and info.created > young and not info.done:
                 self._note_wait(info)
-                self.dirty.add(info)  # still flagged: its state goes once it is old enough
+                keep(info)  # still flagged: its state goes once it is old enough
                 continue
             # Unflagged before its state is read: a step after this lists it again.
             info.dirty = False
@@ -669,7 +808,7 @@ class Session:
         for cb in cbs:
             fn = cb[0] if isinstance(cb, tuple) else cb
             owner = getattr(fn, "__self__", None)
-            info = self.by_addr.get(id(owner)) if owner is not None else None
+            info = info_of(owner) if owner is not None else None
             if info is not None:
                 ids.append(info.id)
         return ids
@@ -689,7 +828,7 @@ class Session:
             self.new_tasks = []
             for info in self.dirty:
                 info.dirty = False
-            self.dirty.clear()
+            del self.dirty[:]
             self.done_tasks = []
             self.new_futures = []
             self.events.clear()
@@ -707,7 +846,7 @@ class Session:
                 i.announced = False
             for info in self.dirty:
                 info.dirty = False
-            self.dirty.clear()
+            del self.dirty[:]
             for info in self.new_tasks:
                 self.mark(info)
             self.done_tasks = []
@@ -720,6 +859,17 @@ class Session:
             for f in self.findings:
                 self.events.append(f)
             self.last_stats = ()
+
+
+_getweakrefs = weakref.getweakrefs
+
+
+def info_of(task: Any) -> Optional[TaskInfo]:
+    """The record of a live task (its weak reference of our class), or None."""
+    for ref in _getweakrefs(task):
+        if ref.__class__ is TaskInfo:
+            return ref
+    return None
 
 
 def _loc(site: Optional[Tuple[str, int]]) -> Optional[Dict[str, Any]]:
