@@ -208,8 +208,7 @@ def install_patches() -> None:
                     pinfo = S.register_task(parent, st)
             if info is None:
                 info = S.register_task(task, st, coro)
-            else:  # registered early (an eager parent); 3.13 names it only after the factory
-                info.name = task.get_name()
+            else:  # registered early (an eager parent)
                 S.adopt(info)  # in asyncio's registry now, unless it finished eagerly
             info.place(_inspect.user_site(getframe(1)), pinfo.id if pinfo is not None else None)
             if info.wake is None and not info.steps:  # its first step was scheduled by its creator
@@ -285,13 +284,14 @@ def install_patches() -> None:
         ORIGINALS["_set_task_name"] = o_set_name
 
         def _set_task_name(task: Any, name: Any) -> None:
-            # 3.9-3.12 asyncio.create_task() names the task after loop.create_task() returns.
+            # 3.9-3.12 asyncio.create_task() names the task after loop.create_task() returns, by
+            # which time an eager task may have ended: its record keeps the name it ended with.
             o_set_name(task, name)
             if name is not None:
                 info = info_of(task)
-                if info is not None:
+                if info is not None and info.end is not None:
                     try:
-                        info.name = task.get_name()
+                        info.end.name = task.get_name()
                     except Exception:
                         pass
 
@@ -674,7 +674,13 @@ def _exception_context(ctx: Dict[str, Any]) -> None:
             code = getattr(getattr(task, "_coro", None), "cr_code", None)
             if code is not None:
                 loc = {"file": code.co_filename, "line": code.co_firstlineno}
-        name = info.name if info is not None else _inspect.future_label(task)
+        if info is None:
+            name = _inspect.future_label(task)
+        else:  # its record may be gone already (a reference cycle): ask the task itself
+            try:
+                name = task.get_name()
+            except Exception:
+                name = info.name
         S.add_finding("destroyed-pending", "Task %s was destroyed but it is pending" % name.replace("Task ", "", 1)
                       if info is None else "Task %s was destroyed but it is pending" % name,
                       loc, info.id if info is not None else None)

@@ -60,12 +60,13 @@ class _End:
     """How a task ended, made when it does: a live task pays one empty slot for it. (Memory
     peaks as tasks end, so this is kept to the three fields every ending has.)"""
 
-    __slots__ = ("outcome", "result", "ended")
+    __slots__ = ("outcome", "result", "ended", "name")
 
-    def __init__(self, outcome: str, result: Any, ended: float) -> None:
+    def __init__(self, outcome: str, result: Any, ended: float, name: Optional[str]) -> None:
         self.outcome = outcome  # "result" | "exception" | "cancelled"
         self.result = result
         self.ended = ended
+        self.name = name  # its name when it ended (None: it was already gone)
 
 
 _NO_RARE = _Rare()  # read-only stand-in: the defaults of a task that has set none of them
@@ -109,7 +110,7 @@ class TaskInfo(weakref.ref):
     number as is, to be repr()'d when sent; anything else as its safe repr) or, for an exception,
     its record."""
 
-    __slots__ = ("id", "name", "origin", "steps", "busy", "tick", "wake", "woken", "created",
+    __slots__ = ("id", "origin", "steps", "busy", "tick", "wake", "woken", "created",
                  "announced", "dirty", "end", "rare")
 
     def __new__(cls, tid: int, task: Any, loop_id: int, gone: Any = None) -> "TaskInfo":
@@ -119,7 +120,6 @@ class TaskInfo(weakref.ref):
         super().__init__(task, gone)
         hash(self)
         self.id = tid
-        self.name = ""
         self.origin = _origin(None, "", loop_id, None)
         self.steps = 0
         self.busy = 0.0
@@ -139,6 +139,21 @@ class TaskInfo(weakref.ref):
     # Latest WaitTarget observed (at a flush, or when it was cancelled mid-wait): a task that
     # waits and finishes within one batch still reports what it last waited on.
     last_wait = _rare_field("last_wait")
+
+    @property
+    def name(self) -> str:
+        """The task's name as it is now (set_name() included), or as it was when it ended. Read
+        from the task, not kept: 3.12+ names a task only when asked (a string per task)."""
+        task = self()
+        if task is not None:
+            try:
+                return task.get_name()
+            except Exception:
+                pass
+        end = self.end
+        if end is not None and end.name is not None:
+            return end.name
+        return "Task-%d" % self.id
 
     def place(self, site: Optional[Tuple[str, int]], parent: Optional[int]) -> None:
         """Where it was created, and by which task."""
@@ -370,10 +385,6 @@ class Session:
         if st is None:
             self.loop_threads.setdefault(0, threading.get_ident())
         info = TaskInfo(tid, task, st.id if st is not None else 0, self._gone_cb)
-        try:
-            info.name = task.get_name()
-        except Exception:
-            info.name = "Task-%d" % info.id
         if coro is None and not task.done():  # 3.12.1 crashes on get_coro() of a finished eager task
             coro = task.get_coro() if hasattr(task, "get_coro") else None
         info.coro = getattr(coro, "__qualname__", None) or type(coro).__name__
@@ -440,7 +451,14 @@ class Session:
     def finish(self, info: TaskInfo, outcome: str, result: Any = None) -> None:
         if info.end is not None:
             return
-        info.end = _End(outcome, result, perf())
+        task = info()
+        name = None
+        if task is not None:
+            try:
+                name = task.get_name()
+            except Exception:
+                pass
+        info.end = _End(outcome, result, perf(), name)
         self.live_count -= 1
         info.dirty = False  # a finished task gets no task.state (collect() skips its entry)
         st = self.loops.get(info.loop)
@@ -683,12 +701,6 @@ class Session:
                 "tickControl": st.tick_control, "callbackStepping": st.tick_control}
 
     def task_created_event(self, info: TaskInfo) -> Dict[str, Any]:
-        task = info()
-        if task is not None:  # the name may have been set (set_name) since creation
-            try:
-                info.name = task.get_name()
-            except Exception:
-                pass
         return {"kind": "task.created", "ts": self.ts(info.created), "task": info.id,
                 "name": info.name, "coro": info.coro, "site": _loc(info.site), "parent": info.parent,
                 "loop": info.loop, "thread": self.loop_threads.get(info.loop, 0), "eager": info.eager}
