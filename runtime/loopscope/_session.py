@@ -38,6 +38,8 @@ YIELD_SITES_PER_BATCH = 250
 # a task that ends sooner is described by its created/done pair alone, which keeps the writer's
 # share small for programs that spawn many short tasks. Its waits are still observed meanwhile.
 STATE_DELAY = 0.25
+# Finished tasks' entries in Session.dirty beyond which the loop thread drops them at once.
+MAX_STALE_MARKS = 1_000
 # Closed loops whose records are kept (for snapshots); older ones are forgotten.
 KEEP_CLOSED_LOOPS = 16
 # Bound for per-step/per-tick records (stepEvents only).
@@ -291,6 +293,7 @@ class Session:
         # build a set; it is drained in place, as loop threads hold its bound `append`.
         self.new_tasks: List[TaskInfo] = []
         self.dirty: List[TaskInfo] = []
+        self.dirty_stale = 0  # entries in `dirty` of tasks finished since they were listed
         self.done_tasks: List[TaskInfo] = []
         self.new_futures: List[Tuple[Any, Any, Optional[Tuple[str, int]]]] = []
         self.events: Deque[Any] = collections.deque()
@@ -433,6 +436,23 @@ class Session:
         else:
             self.mark(info)
 
+    def _drop_stale_marks(self) -> None:
+        # Finished tasks still listed in `dirty` would keep their records until the next flush
+        # (a churning program finishes tens of thousands in between): list only the rest. Not
+        # while the writer drains the list; then the drain itself drops them. Other threads may
+        # append meanwhile (loops in other threads; this may run in a weakref callback): only
+        # what was listed is taken out, and the kept ones go back in one step.
+        if self.lock.acquire(blocking=False):
+            try:
+                listed = self.dirty
+                n = len(listed)
+                head = listed[:n]
+                del listed[:n]
+                listed[:0] = [i for i in head if i.dirty]
+                self.dirty_stale = 0
+            finally:
+                self.lock.release()
+
     def mark(self, info: TaskInfo) -> None:
         """Its state changed: send it with the next batch."""
         if not info.dirty:
@@ -460,7 +480,11 @@ class Session:
                 pass
         info.end = _End(outcome, result, perf(), name)
         self.live_count -= 1
-        info.dirty = False  # a finished task gets no task.state (collect() skips its entry)
+        if info.dirty:  # a finished task gets no task.state (collect() skips its entry)
+            info.dirty = False
+            self.dirty_stale += 1
+            if self.dirty_stale > MAX_STALE_MARKS:
+                self._drop_stale_marks()
         st = self.loops.get(info.loop)
         if st is not None:
             st.tasks_live -= 1
@@ -566,6 +590,7 @@ class Session:
         n = len(listed)
         dirty = listed[:n]
         del listed[:n]
+        self.dirty_stale = 0
         done, self.done_tasks = self.done_tasks, []
         new_futs, self.new_futures = self.new_futures, []
         events = self.events
