@@ -28,7 +28,7 @@ DEFAULT_OUT = os.path.join(ROOT, "bench", "results", "runtime-floor.json")
 MB = 1_000_000
 
 # (workload spec id, the floor configurations that workload's target is about)
-_CASES = (("a_sleep_steps", ("origin+steps",)), ("c_many_tasks", ("origin+index", "origin+records")))
+_CASES = (("a_sleep_steps", ("origin+steps",)), ("c_many_tasks", ("origin+index", "origin+records", "origin+registry")))
 
 
 def _floor_child(python: str, config: str, workload: str, params: Dict[str, Any]) -> Dict[str, Any]:
@@ -103,8 +103,12 @@ def main(argv: Optional[List[str]] = None) -> int:
             "plain": "asyncio as it is",
             "origin": "coroutine origin tracking at depth 1 (the issue's source of never-awaited lines)",
             "origin+index": "origin, plus one weak reference per task and its entry in an index by "
-                            "id(task), nothing else: the lower bound of any design that knows each "
-                            "live task",
+                            "id(task), nothing else: the lower bound of a design that keeps its own "
+                            "reference to each live task",
+            "origin+registry": "origin, plus one record per task (the runtime's TaskInfo slots) that "
+                               "takes the place of asyncio's own weak reference in its task registry: "
+                               "no second reference, no index (the runtime's design since its third "
+                               "session)",
             "origin+records": "origin, plus one weak reference per task indexed by id(task), holding "
                               "only what a task's reported life needs (id, name, coroutine, site, "
                               "parent, loop, creation time, steps, busy time)",

@@ -16,7 +16,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 __all__ = ["CONFIGS", "apply"]
 
-CONFIGS = ("plain", "origin", "origin+index", "origin+steps", "origin+records")
+CONFIGS = ("plain", "origin", "origin+index", "origin+steps", "origin+records", "origin+registry")
 
 
 def _origin() -> None:
@@ -56,6 +56,41 @@ def _track(record: type, fill: Optional[Callable[[Any, Any, Any], None]] = None)
 
     base_events.BaseEventLoop.create_task = create_task  # type: ignore[assignment]
     return index
+
+
+class _Shared(weakref.ref):
+    # The runtime's own record layout (TaskInfo's slots), nothing filled beyond creation.
+    __slots__ = ("id", "origin", "steps", "busy", "tick", "wake", "woken", "created", "announced", "dirty",
+                 "end", "rare")
+
+
+def _registry() -> None:
+    """A record per task that takes the place of asyncio's own weak reference in its task
+    registry (the WeakSet behind all_tasks()), as the runtime does: no second weak reference and
+    no index. The lower bound of the runtime's design."""
+    import asyncio.tasks as tasks_mod
+    reg = getattr(tasks_mod, "_scheduled_tasks", None) or tasks_mod._all_tasks
+    data, remove = reg.data, reg._remove
+    ids = itertools.count(1)
+    origin = ((__file__, 1), "short", 1, None)
+    create = base_events.BaseEventLoop.create_task
+
+    def create_task(self: Any, coro: Any, *args: Any, **kwargs: Any) -> Any:
+        task = create(self, coro, *args, **kwargs)
+        rec = _Shared(task, remove)
+        hash(rec)
+        rec.id = next(ids)
+        rec.origin = origin
+        rec.steps = rec.tick = 0
+        rec.busy = 0.0
+        rec.wake = rec.woken = rec.end = rec.rare = None
+        rec.created = time.perf_counter()
+        rec.announced = rec.dirty = False
+        data.discard(rec)  # asyncio's own reference to the task (equal: same task)
+        data.add(rec)
+        return task
+
+    base_events.BaseEventLoop.create_task = create_task  # type: ignore[assignment]
 
 
 def _index() -> None:
@@ -120,6 +155,8 @@ def apply(config: str) -> None:
         _origin()
     if config == "origin+index":
         _index()
+    elif config == "origin+registry":
+        _registry()
     elif config in ("origin+steps", "origin+records"):
         index = _records()
         if config == "origin+steps":

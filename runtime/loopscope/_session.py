@@ -34,9 +34,10 @@ _BIG = 10 ** 60
 # coroutine's line gives it a frame object (~170 bytes on 3.11+) for the rest of its life, which
 # 100k tasks that each yielded once would pay in full. Waiting tasks always get their line.
 YIELD_SITES_PER_BATCH = 250
-# A task's first task.state waits until it has lived this long (seconds), unless a loop is held:
-# a task that ends sooner is described by its created/done pair alone, which keeps the writer's
-# share small for programs that spawn many short tasks. Its waits are still observed meanwhile.
+# A task's first task.state waits this long (seconds) after its task.created was sent, unless a
+# loop is held: a task that ends sooner is described by its created/done pair alone, which keeps
+# the writer's share small for programs that spawn many short tasks. Its waits are still observed
+# meanwhile.
 STATE_DELAY = 0.25
 # Finished tasks' entries in Session.dirty beyond which the loop thread drops them at once.
 MAX_STALE_MARKS = 1_000
