@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import ipaddress
 import os
-import platform
 import socket
 import stat
 import sys
@@ -125,10 +124,15 @@ class Channel:
             pass
 
 
+# platform.python_implementation()'s names, without importing platform into every debuggee.
+_IMPLEMENTATIONS = {"cpython": "CPython", "pypy": "PyPy", "graalpy": "GraalVM", "ironpython": "IronPython",
+                    "jython": "Jython"}
+
+
 def hello_message(argv: List[str], token: Optional[str]) -> Dict[str, Any]:
     msg: Dict[str, Any] = {
         "type": "hello", "protocol": _wire.PROTOCOL_VERSION, "pid": os.getpid(),
-        "python": platform.python_version(), "implementation": platform.python_implementation(),
+        "python": sys.version.split()[0], "implementation": _IMPLEMENTATIONS.get(sys.implementation.name, sys.implementation.name),
         "executable": sys.executable or "", "argv": list(argv), "cwd": os.getcwd(),
         "startEpochMs": S.start_epoch_ms,
         "capabilities": {"tickControl": True, "callbackStepping": True, "awaitChains": True,

@@ -10,7 +10,6 @@ import re
 import reprlib
 import sys
 import types
-import sysconfig
 import time
 import weakref
 from typing import Any, Dict, List, Optional, Tuple
@@ -22,9 +21,8 @@ __all__ = [
 
 _ASYNCIO_DIR = os.path.dirname(asyncio.__file__) + os.sep
 _LOOPSCOPE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
-_STDLIB_DIRS = tuple({os.path.realpath(p) + os.sep for p in (
-    sysconfig.get_paths().get("stdlib", ""), sysconfig.get_paths().get("platstdlib", ""))
-    if p} | {os.path.dirname(os.__file__) + os.sep})
+# Where the standard library's .py files are (sysconfig's "stdlib"; not imported for this alone).
+_STDLIB_DIRS = tuple({os.path.realpath(os.path.dirname(os.__file__)) + os.sep, os.path.dirname(os.__file__) + os.sep})
 _SITE_MARKERS = (os.sep + "site-packages" + os.sep, os.sep + "dist-packages" + os.sep)
 
 _skip_cache: Dict[str, bool] = {}

@@ -11,7 +11,6 @@ import os
 import runpy
 import signal
 import sys
-import tempfile
 import types
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -151,6 +150,7 @@ def listen(port: int = 0, host: str = "127.0.0.1", token: Optional[str] = None,
     token_file = None
     if token is None:
         token = os.urandom(16).hex()  # secrets.token_hex, without importing hmac/OpenSSL
+        import tempfile  # here, not at import: on 3.13 it pulls in shutil, bz2, lzma (~0.8 MB)
         fd, token_file = tempfile.mkstemp(prefix="loopscope-", suffix=".token")
         with os.fdopen(fd, "w") as f:
             f.write(token)

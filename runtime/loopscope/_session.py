@@ -104,6 +104,17 @@ def _origin(site: Optional[Tuple[str, int]], coro: str, loop: int, parent: Optio
     return origin
 
 
+class _Sent:
+    """A batch of task.created events as seen by each task it announced (or dropped, when the
+    pending queue was full): one object per batch stands in for per-task time and flag fields."""
+
+    __slots__ = ("at", "dropped")
+
+    def __init__(self, at: float, dropped: bool) -> None:
+        self.at = at
+        self.dropped = dropped
+
+
 class TaskInfo(weakref.ref):
     """What is known of one task. It is itself the weak reference to the task (calling it gives the
     task, or None once it is gone), and it takes the place of asyncio's own weak reference in its
@@ -114,7 +125,7 @@ class TaskInfo(weakref.ref):
     its record."""
 
     __slots__ = ("id", "origin", "steps", "busy", "tick", "wake", "woken", "created",
-                 "announced", "dirty", "end", "rare")
+                 "dirty", "end", "rare")
 
     def __new__(cls, tid: int, task: Any, loop_id: int, gone: Any = None) -> "TaskInfo":
         return weakref.ref.__new__(cls, task, gone)
@@ -129,10 +140,9 @@ class TaskInfo(weakref.ref):
         self.tick = 0
         self.wake: Any = None    # who scheduled the next step: TaskInfo | str | None
         self.woken: Any = None   # who scheduled the latest step
-        # When it was made, until its task.created is sent; then when that was sent (one float
-        # shared by the batch: 100k tasks do not keep 100k floats for STATE_DELAY's sake).
-        self.created = perf()
-        self.announced: Optional[bool] = False
+        # When it was made (a float) until its task.created is sent or dropped; then that batch
+        # (a _Sent shared by the batch: 100k tasks keep no float and no flag each for it).
+        self.created: Any = perf()
         self.dirty = False  # listed in Session.dirty: its state goes with the next batch
         self.end: Optional[_End] = None
         self.rare: Optional[_Rare] = None
@@ -187,6 +197,24 @@ class TaskInfo(weakref.ref):
     @property
     def done(self) -> bool:
         return self.end is not None
+
+    @property
+    def announced(self) -> Optional[bool]:
+        """False while its task.created waits to be sent, True once sent, None if dropped."""
+        c = self.created
+        if c.__class__ is float:
+            return False
+        return None if c.dropped else True
+
+    @property
+    def since(self) -> float:
+        """When it was created, or else when its task.created was sent (or dropped)."""
+        c = self.created
+        return c if c.__class__ is float else c.at
+
+    def unsend(self) -> None:
+        """Announce it again (a new debugger): its batch's time stands for its creation."""
+        self.created = self.since
 
     @property
     def outcome(self) -> str:
@@ -306,7 +334,9 @@ class Session:
         self.future_sites: Dict[int, Optional[Tuple[str, int]]] = {}
         self.dropped_total = 0
         self.dropped_since = 0
-        self.batch_at = perf()  # when the latest batch was collected (see TaskInfo.created)
+        # What tasks dropped from the pending queue carry (see TaskInfo.created): renewed with
+        # each batch, so their age is still known to a batch.
+        self.dropped_batch = _Sent(perf(), True)
         self.seq = 0
         self.last_stats: Tuple[int, ...] = ()
         self.last_stats_at = 0.0
@@ -399,8 +429,7 @@ class Session:
         if len(self.new_tasks) < MAX_PENDING_TASKS:
             self.new_tasks.append(info)
         else:  # its task.created (and later task.done) are dropped; counts stay exact
-            info.announced = None
-            info.created = self.batch_at
+            info.created = self.dropped_batch
             self.dropped_since += 1
         return info
 
@@ -483,8 +512,9 @@ class Session:
         self.live_count -= 1
         if info.dirty:  # a finished task gets no task.state (collect() skips its entry)
             info.dirty = False
-            self.dirty_stale += 1
-            if self.dirty_stale > MAX_STALE_MARKS:
+            stale = self.dirty_stale = self.dirty_stale + 1
+            # Only once they are most of the list, so each entry is copied O(1) times overall.
+            if stale > MAX_STALE_MARKS and stale * 2 > len(self.dirty):
                 self._drop_stale_marks()
         st = self.loops.get(info.loop)
         if st is not None:
@@ -603,7 +633,9 @@ class Session:
         while log:
             steps.append(log.popleft())
         out: List[Dict[str, Any]] = []
-        now = self.batch_at = perf()
+        now = perf()
+        this_batch = _Sent(now, False)
+        self.dropped_batch = _Sent(now, True)
         ts = self.ts(now)
         for st in list(self.loops.values()):
             if not st.announced:
@@ -615,14 +647,13 @@ class Session:
             new_tasks = new_tasks[:BATCH_TASKS]
         for info in new_tasks:
             st = self.loops.get(info.loop)
-            if st is not None and st.step_start and info.created >= st.step_start:
+            if st is not None and st.step_start and info.since >= st.step_start:
                 # Created by the step still running: asyncio.create_task() names the task only
                 # after creating it, so announce it once that step is over.
                 deferred.append(info)
                 continue
-            info.announced = True
             out.append(self.task_created_event(info))
-            info.created = now
+            info.created = this_batch
         if deferred:
             self.new_tasks[:0] = deferred
         self._collect_futures(new_futs, out, ts)
@@ -644,7 +675,7 @@ class Session:
                 # the debugger before the task it describes, so it waits for a later batch.
                 keep(info)
                 continue
-            if young is not None and info.created > young and not info.done:
+            if young is not None and info.since > young and not info.done:
                 self._note_wait(info)
                 keep(info)  # still flagged: its state goes once it is old enough
                 continue
@@ -727,7 +758,7 @@ class Session:
                 "tickControl": st.tick_control, "callbackStepping": st.tick_control}
 
     def task_created_event(self, info: TaskInfo) -> Dict[str, Any]:
-        return {"kind": "task.created", "ts": self.ts(info.created), "task": info.id,
+        return {"kind": "task.created", "ts": self.ts(info.since), "task": info.id,
                 "name": info.name, "coro": info.coro, "site": _loc(info.site), "parent": info.parent,
                 "loop": info.loop, "thread": self.loop_threads.get(info.loop, 0), "eager": info.eager}
 
@@ -881,7 +912,7 @@ class Session:
                 st.dirty_ticks = True
             self.new_tasks = self.live()
             for i in self.new_tasks:
-                i.announced = False
+                i.unsend()
             for info in self.dirty:
                 info.dirty = False
             del self.dirty[:]
