@@ -96,10 +96,11 @@ class Channel:
         self.last_line = b""
 
     def send(self, msg: Dict[str, Any]) -> int:
-        data = _wire.encode(msg)
+        chunks = _wire.encode_chunks(msg)
         with self.wlock:
-            self.sock.sendall(data)
-        return len(data)
+            for chunk in chunks:
+                self.sock.sendall(chunk)
+        return sum(len(c) for c in chunks)
 
     def recv(self) -> Dict[str, Any]:
         line = self.rfile.readline(_wire.MAX_LINE_BYTES + 2)
@@ -237,7 +238,7 @@ class Pump:
         self.events_out += len(batch["events"])
         try:
             if ch is None:
-                self.bytes_out += len(_wire.encode(batch))
+                self.bytes_out += sum(len(c) for c in _wire.encode_chunks(batch))
                 return True
             self.bytes_out += ch.send(batch)
         except _wire.WireError:  # over the line limit: lose this batch, say so in the next one

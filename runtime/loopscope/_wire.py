@@ -16,7 +16,7 @@ else:  # pragma: no cover - 3.9/3.10 have no NotRequired; total=False keeps the 
     NotRequired = Optional  # type: ignore[assignment]
 
 __all__ = [
-    "PROTOCOL_VERSION", "MAX_LINE_BYTES", "WireError", "encode", "decode", "validate_message",
+    "PROTOCOL_VERSION", "MAX_LINE_BYTES", "WireError", "encode", "encode_chunks", "decode", "validate_message",
     "validate_event", "validate_request_args", "validate_response_body", "EVENT_KINDS",
     "WAIT_KINDS", "FINDING_KINDS", "PAUSE_ON_FILTERS", "COMMANDS", "DEFAULT_OPTIONS", "version_refusal",
     "Location", "WaitTarget", "Frame", "Capabilities", "Hello", "Attach", "Welcome", "Refused",
@@ -152,19 +152,26 @@ ENCODE_SLICE = 256
 
 def encode(msg: Mapping[str, Any]) -> bytes:
     """One message as one NDJSON line (bytes, trailing newline). json never emits raw newlines."""
+    return b"".join(encode_chunks(msg))
+
+
+def encode_chunks(msg: Mapping[str, Any]) -> List[bytes]:
+    """encode(msg) in pieces that concatenate to the line: a large batch is written piece by
+    piece, never copied whole (a few 100 KB copies per batch would stay in the process's heap)."""
     events = msg.get("events")
     if type(events) is list and len(events) > ENCODE_SLICE:
         head = {k: v for k, v in msg.items() if k != "events"}
         head["events"] = []
-        text = _encode_text(head)
-        parts = [_encode_text(events[i:i + ENCODE_SLICE])[1:-1] for i in range(0, len(events), ENCODE_SLICE)]
-        text = text[:-2] + ",".join(parts) + "]}"  # head ends with "events":[]}
+        chunks = [_encode_text(head)[:-2].encode("ascii")]  # head ends with "events":[]}
+        for i in range(0, len(events), ENCODE_SLICE):
+            part = _encode_text(events[i:i + ENCODE_SLICE])
+            chunks.append(part[1:-1].encode("ascii") + (b"," if i + ENCODE_SLICE < len(events) else b"]}\n"))
     else:
-        text = _encode_text(msg)
-    data = text.encode("ascii") + b"\n"
-    if len(data) - 1 > MAX_LINE_BYTES:
-        raise WireError("message of %d bytes exceeds the %d byte line limit" % (len(data) - 1, MAX_LINE_BYTES))
-    return data
+        chunks = [_encode_text(msg).encode("ascii") + b"\n"]
+    size = sum(len(c) for c in chunks) - 1
+    if size > MAX_LINE_BYTES:
+        raise WireError("message of %d bytes exceeds the %d byte line limit" % (size, MAX_LINE_BYTES))
+    return chunks
 
 
 def _encode_text(obj: Any) -> str:
