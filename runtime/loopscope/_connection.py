@@ -28,7 +28,7 @@ __all__ = [
 
 HANDSHAKE_TIMEOUT = 10.0
 # Messages one flush may send in a burst (each at most BATCH_TASKS tasks).
-FLUSH_BATCHES = 4
+FLUSH_BATCHES = 8
 
 
 class HandshakeError(Exception):

@@ -28,12 +28,12 @@ MAX_PENDING_TASKS = 20_000
 # At most this many task records per batch, so a burst never builds one giant JSON line: 100k
 # tasks made at once go out as many small messages (a flush sends a few, see _connection), each
 # freed before the next is built, which keeps the writer's share of peak memory small.
-BATCH_TASKS = 1_000
+BATCH_TASKS = 500
 _BIG = 10 ** 60
 # Ready (yielded) tasks per batch whose line is sent with their state: reading a suspended
 # coroutine's line gives it a frame object (~170 bytes on 3.11+) for the rest of its life, which
 # 100k tasks that each yielded once would pay in full. Waiting tasks always get their line.
-YIELD_SITES_PER_BATCH = 250
+YIELD_SITES_PER_BATCH = 125
 # A task's first task.state waits this long (seconds) after its task.created was sent, unless a
 # loop is held: a task that ends sooner is described by its created/done pair alone, which keeps
 # the writer's share small for programs that spawn many short tasks. Its waits are still observed
