@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 __all__ = [
     "safe_repr", "result_repr", "safe_str", "raise_location", "user_site", "wait_target", "future_label",
-    "coro_chain", "FrameRegistry", "is_internal_file", "is_skipped_file",
+    "coro_chain", "FrameRegistry", "is_internal_file", "is_skipped_file", "shared",
 ]
 
 _ASYNCIO_DIR = os.path.dirname(asyncio.__file__) + os.sep
@@ -57,6 +57,17 @@ def is_internal_file(filename: str) -> bool:
 _sites: Dict[Tuple[str, int], Tuple[str, int]] = {}
 
 
+def shared(cache: Dict[Any, Any], key: Tuple[Any, ...]) -> Any:
+    """The one tuple equal to `key` kept in `cache` (bounded: cleared at 50,000 entries), so
+    records that say the same thing share it instead of holding a copy each."""
+    found = cache.get(key)
+    if found is None:
+        if len(cache) >= 50_000:
+            cache.clear()
+        found = cache[key] = key
+    return found
+
+
 def user_site(frame: Any) -> Optional[Tuple[str, int]]:
     """First frame (walking outwards) that is not asyncio or loopscope. None when the walk
     reaches loopscope's handle wrapper first: the caller was the loop's own machinery."""
@@ -68,14 +79,7 @@ def user_site(frame: Any) -> Optional[Tuple[str, int]]:
             s = is_skipped_file(fn)
         if not s:
             # One shared tuple per creation line: 100k tasks created by one line share one site.
-            ln = frame.f_lineno
-            key = (fn, ln)
-            site = _sites.get(key)
-            if site is None:
-                if len(_sites) >= 50_000:
-                    _sites.clear()
-                site = _sites[key] = key
-            return site
+            return shared(_sites, (fn, frame.f_lineno))
         if fn.startswith(_LOOPSCOPE_DIR):
             return None
         frame = frame.f_back

@@ -95,13 +95,7 @@ _ORIGINS: Dict[_Origin, _Origin] = {}
 
 
 def _origin(site: Optional[Tuple[str, int]], coro: str, loop: int, parent: Optional[int]) -> _Origin:
-    key = (site, coro, loop, parent)
-    origin = _ORIGINS.get(key)
-    if origin is None:
-        if len(_ORIGINS) >= 50_000:
-            _ORIGINS.clear()
-        origin = _ORIGINS[key] = key
-    return origin
+    return _inspect.shared(_ORIGINS, (site, coro, loop, parent))
 
 
 class _Sent:
