@@ -61,7 +61,7 @@ class _Rare:
 
 class _End:
     """How a task ended, made when it does: a live task pays one empty slot for it. (Memory
-    peaks as tasks end, so this is kept to the three fields every ending has.)"""
+    peaks as tasks end, so this holds only what every ending has.)"""
 
     __slots__ = ("outcome", "result", "ended", "name")
 
@@ -317,6 +317,9 @@ class Session:
         self.new_tasks: List[TaskInfo] = []
         self.dirty: List[TaskInfo] = []
         self.dirty_stale = 0  # entries in `dirty` of tasks finished since they were listed
+        # Taking entries out of `dirty` (appending needs no lock). Not reentrant on purpose: a
+        # weakref callback that runs (GC) while this thread takes entries out must not edit it.
+        self._marks_lock = threading.Lock()
         self.done_tasks: List[TaskInfo] = []
         self.new_futures: List[Tuple[Any, Any, Optional[Tuple[str, int]]]] = []
         self.events: Deque[Any] = collections.deque()
@@ -463,10 +466,10 @@ class Session:
     def _drop_stale_marks(self) -> None:
         # Finished tasks still listed in `dirty` would keep their records until the next flush
         # (a churning program finishes tens of thousands in between): list only the rest. Not
-        # while the writer drains the list; then the drain itself drops them. Other threads may
-        # append meanwhile (loops in other threads; this may run in a weakref callback): only
-        # what was listed is taken out, and the kept ones go back in one step.
-        if self.lock.acquire(blocking=False):
+        # while entries are being taken out; then that drops them anyway. Other threads may
+        # append meanwhile (loops in other threads; this may run in a weakref callback), so the
+        # kept ones go back in one step.
+        if self._marks_lock.acquire(blocking=False):
             try:
                 listed = self.dirty
                 n = len(listed)
@@ -475,7 +478,17 @@ class Session:
                 listed[:0] = [i for i in head if i.dirty]
                 self.dirty_stale = 0
             finally:
-                self.lock.release()
+                self._marks_lock.release()
+
+    def _take_marks(self) -> List[TaskInfo]:
+        """Everything `dirty` lists now, taken out (what is appended meanwhile stays)."""
+        with self._marks_lock:
+            listed = self.dirty
+            n = len(listed)
+            taken = listed[:n]
+            del listed[:n]
+            self.dirty_stale = 0
+        return taken
 
     def mark(self, info: TaskInfo) -> None:
         """Its state changed: send it with the next batch."""
@@ -611,11 +624,8 @@ class Session:
         new_tasks, self.new_tasks = self.new_tasks, []
         # Drain only what was listed: a task listed in between stays for the next batch (and one
         # listed again in between is covered, as its state is read after this).
+        dirty = self._take_marks()
         listed = self.dirty
-        n = len(listed)
-        dirty = listed[:n]
-        del listed[:n]
-        self.dirty_stale = 0
         done, self.done_tasks = self.done_tasks, []
         new_futs, self.new_futures = self.new_futures, []
         events = self.events
@@ -889,9 +899,8 @@ class Session:
         """No consumer: drop everything pending (state is still tracked for a later attach)."""
         with self.lock:
             self.new_tasks = []
-            for info in self.dirty:
+            for info in self._take_marks():
                 info.dirty = False
-            del self.dirty[:]
             self.done_tasks = []
             self.new_futures = []
             self.events.clear()
@@ -907,9 +916,8 @@ class Session:
             self.new_tasks = self.live()
             for i in self.new_tasks:
                 i.unsend()
-            for info in self.dirty:
+            for info in self._take_marks():
                 info.dirty = False
-            del self.dirty[:]
             for info in self.new_tasks:
                 self.mark(info)
             self.done_tasks = []
