@@ -206,11 +206,13 @@ def install_patches() -> None:
                     # An eager task creating children during its first step, before its own
                     # create_task call has returned: register it now, details follow.
                     pinfo = S.register_task(parent, st)
+            site = _inspect.user_site(getframe(1))
+            parent_id = pinfo.id if pinfo is not None else None
             if info is None:
-                info = S.register_task(task, st, coro)
+                info = S.register_task(task, st, coro, site, parent_id)
             else:  # registered early (an eager parent)
+                info.place(site, parent_id)
                 S.adopt(info)  # in asyncio's registry now, unless it finished eagerly
-            info.place(_inspect.user_site(getframe(1)), pinfo.id if pinfo is not None else None)
             if info.wake is None and not info.steps:  # its first step was scheduled by its creator
                 info.wake = pinfo or current_info(st) or (
                     getattr(st.current_cb, "__qualname__", None) if st.current_cb else None)
@@ -798,10 +800,10 @@ def _adopt_foreign_loop(loop: Any) -> None:
         else:
             task = asyncio.Task(coro, loop=lp, **kwargs)
         if isinstance(task, _TASK_TYPES):
-            info = S.register_task(task, st)
             parent = _current_task(lp)
             pinfo = info_of(parent) if parent is not None else None
-            info.place(_inspect.user_site(sys._getframe(1)), pinfo.id if pinfo is not None else None)
+            S.register_task(task, st, None, _inspect.user_site(sys._getframe(1)),
+                            pinfo.id if pinfo is not None else None)
             task.add_done_callback(_foreign_done)
         return task
 

@@ -121,14 +121,14 @@ class TaskInfo(weakref.ref):
     __slots__ = ("id", "origin", "steps", "busy", "tick", "wake", "woken", "created",
                  "dirty", "end", "rare")
 
-    def __new__(cls, tid: int, task: Any, loop_id: int, gone: Any = None) -> "TaskInfo":
+    def __new__(cls, tid: int, task: Any, origin: _Origin, gone: Any = None) -> "TaskInfo":
         return weakref.ref.__new__(cls, task, gone)
 
-    def __init__(self, tid: int, task: Any, loop_id: int, gone: Any = None) -> None:
+    def __init__(self, tid: int, task: Any, origin: _Origin, gone: Any = None) -> None:
         super().__init__(task, gone)
         hash(self)
         self.id = tid
-        self.origin = _origin(None, "", loop_id, None)
+        self.origin = origin  # (site, coroutine name, loop id, parent id), see _origin()
         self.steps = 0
         self.busy = 0.0
         self.tick = 0
@@ -174,11 +174,6 @@ class TaskInfo(weakref.ref):
     @property
     def coro(self) -> str:
         return self.origin[1]
-
-    @coro.setter
-    def coro(self, coro: str) -> None:
-        o = self.origin
-        self.origin = _origin(o[0], coro, o[2], o[3])
 
     @property
     def loop(self) -> int:
@@ -409,16 +404,17 @@ class Session:
                 return info
         return None
 
-    def register_task(self, task: Any, st: Optional[LoopState], coro: Any = None) -> TaskInfo:
+    def register_task(self, task: Any, st: Optional[LoopState], coro: Any = None,
+                      site: Optional[Tuple[str, int]] = None, parent: Optional[int] = None) -> TaskInfo:
         tid = next(self._task_ids)  # atomic: loops in several threads register concurrently
         if tid > self.tasks_total:
             self.tasks_total = tid
         if st is None:
             self.loop_threads.setdefault(0, threading.get_ident())
-        info = TaskInfo(tid, task, st.id if st is not None else 0, self._gone_cb)
         if coro is None and not task.done():  # 3.12.1 crashes on get_coro() of a finished eager task
             coro = task.get_coro() if hasattr(task, "get_coro") else None
-        info.coro = getattr(coro, "__qualname__", None) or type(coro).__name__
+        name = getattr(coro, "__qualname__", None) or type(coro).__name__
+        info = TaskInfo(tid, task, _origin(site, name, st.id if st is not None else 0, parent), self._gone_cb)
         self.adopt(info)
         self.live_count += 1
         if st is not None:
