@@ -467,23 +467,22 @@ class Session:
         # kept ones go back in one step.
         if self._marks_lock.acquire(blocking=False):
             try:
-                listed = self.dirty
-                n = len(listed)
-                head = listed[:n]
-                del listed[:n]
-                listed[:0] = [i for i in head if i.dirty]
-                self.dirty_stale = 0
+                self.dirty[:0] = [i for i in self._drain_marks() if i.dirty]
             finally:
                 self._marks_lock.release()
 
     def _take_marks(self) -> List[TaskInfo]:
         """Everything `dirty` lists now, taken out (what is appended meanwhile stays)."""
         with self._marks_lock:
-            listed = self.dirty
-            n = len(listed)
-            taken = listed[:n]
-            del listed[:n]
-            self.dirty_stale = 0
+            return self._drain_marks()
+
+    def _drain_marks(self) -> List[TaskInfo]:
+        # Under _marks_lock. Only what is listed now: appends from other threads land after it.
+        listed = self.dirty
+        n = len(listed)
+        taken = listed[:n]
+        del listed[:n]
+        self.dirty_stale = 0
         return taken
 
     def mark(self, info: TaskInfo) -> None:
