@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs a real VS Code (code-server, the web build of VS Code) plus Debian chromium into .tools/code-server/
-# for the end-to-end tests in test/e2e/. Idempotent and non-interactive: a stamp file records the finished
+# for the end-to-end tests in test/e2e/, and Debian's neovim for test/server/neovim.test.ts (the language server
+# in a second, real LSP client). Idempotent and non-interactive: a stamp file records the finished
 # install so re-runs return at once. Follows the recipe in issue 5 ("Proven in a real VS Code").
 set -euo pipefail
 
@@ -20,7 +21,7 @@ log() { printf '[setup-code-server] %s\n' "$*" >&2; }
 elapsed() { printf '%ss' "$((SECONDS - START))"; }
 START=$SECONDS
 
-if [[ -f "$STAMP" && -x /usr/bin/chromium && -x /usr/bin/rg ]]; then
+if [[ -f "$STAMP" && -x /usr/bin/chromium && -x /usr/bin/rg && -x /usr/bin/nvim ]]; then
   log "code-server $CODE_SERVER_VERSION already installed in $TOOLS (stamp found)"
   exit 0
 fi
@@ -28,7 +29,7 @@ fi
 # --- 1. system packages -------------------------------------------------------------------------------------
 # g++/make/python3: argon2, kerberos and node-pty are compiled here (their prebuilt downloads need github.com).
 need_apt=()
-for pkg in libkrb5-dev ripgrep chromium g++ make python3; do
+for pkg in libkrb5-dev ripgrep chromium g++ make python3 neovim; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need_apt+=("$pkg")
 done
 if ((${#need_apt[@]})); then
@@ -41,6 +42,7 @@ if ((${#need_apt[@]})); then
 fi
 [[ -x /usr/bin/chromium ]] || { log "ERROR: /usr/bin/chromium missing after apt-get install chromium"; exit 1; }
 [[ -x /usr/bin/rg ]] || { log "ERROR: /usr/bin/rg missing after apt-get install ripgrep"; exit 1; }
+[[ -x /usr/bin/nvim ]] || { log "ERROR: /usr/bin/nvim missing after apt-get install neovim"; exit 1; }
 
 # --- 2. code-server itself -----------------------------------------------------------------------------------
 mkdir -p "$TOOLS"

@@ -1,5 +1,5 @@
 // `npm test`: every check the project has, in order, streaming each step's output:
-// build + package, tsc --noEmit, eslint, mocha suites, the Python suites on every CPython
+// build + package, tsc --noEmit, pyright, eslint, mocha suites, the Python suites on every CPython
 // 3.9+, then the e2e suite when it exists. Fails on any failure; ends with one summary line.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -58,8 +58,14 @@ async function suite(title, cmd, args, env) {
   results.push({ title, ...counts, ok: code === 0, ms: Date.now() - t0 });
 }
 
+// The e2e suite needs code-server and chromium, the Neovim test neovim; the setup script is idempotent (a
+// stamp file makes re-runs instant), so a newcomer's first `npm test` installs them instead of failing.
+if (existsSync(path.join(ROOT, 'scripts', 'setup-code-server.sh'))) {
+  await check('test prerequisites (scripts/setup-code-server.sh: code-server, chromium, neovim)', 'bash', ['scripts/setup-code-server.sh']);
+}
 await check('build and package (npm run package)', npm, ['run', '-s', 'package']);
 await check('typecheck (tsc --noEmit, strict)', bin('tsc'), ['--noEmit', '-p', '.']);
+await check('typecheck python (pyright over runtime/loopscope)', npm, ['run', '-s', 'typecheck:python']);
 await check('lint (eslint)', npm, ['run', '-s', 'lint']);
 await suite('mocha suites (npm run test:unit: unit, dap, cli, server, package, examples)', npm, ['run', '-s', 'test:unit'], { FORCE_COLOR: '0' });
 
@@ -71,11 +77,6 @@ banner('python suites (runtime + examples on every CPython 3.9+)');
 }
 
 if (pkg.scripts?.['test:e2e']) {
-  // The e2e suite needs code-server and chromium; the setup script is idempotent (a stamp file
-  // makes re-runs instant), so a newcomer's first `npm test` installs them instead of failing.
-  if (existsSync(path.join(ROOT, 'scripts', 'setup-code-server.sh'))) {
-    await check('e2e prerequisites (scripts/setup-code-server.sh)', 'bash', ['scripts/setup-code-server.sh']);
-  }
   await suite('e2e (npm run test:e2e)', npm, ['run', '-s', 'test:e2e'], { FORCE_COLOR: '0' });
 } else {
   banner('e2e');

@@ -11,7 +11,7 @@ import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { LineSplitter, decodeMessage, type WireEvent } from '../../extension/protocol/wire';
 import { TaskModel } from '../../extension/model/taskModel';
-import { DebugTarget } from '../../extension/adapter/target';
+import { DebugTarget } from '../../extension/core/target';
 import { ADAPTER_JS, ROOT, buildBundles } from '../../test/dap/build';
 
 const INGEST_TARGET = 500_000;

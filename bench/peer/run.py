@@ -148,16 +148,23 @@ def _limit_memory() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+# --breakpoint FILE:LINE (repeatable): the line debugger's hooks armed in every instrumented process
+# (LOOPSCOPE_BREAKPOINTS, read by loopscope.install()), at a line the suite never runs.
+_BREAKPOINTS: List[str] = []
+
+
 def _env(mode: str, counter_dir: Optional[str]) -> Dict[str, str]:
     env = dict(os.environ)
     for var in ("PYTHONASYNCIODEBUG", "PYTHONDEVMODE", "LOOPSCOPE_TOKEN", "LOOPSCOPE_TOKEN_FILE",
-                "LOOPSCOPE_PEER_DIR"):
+                "LOOPSCOPE_PEER_DIR", "LOOPSCOPE_BREAKPOINTS"):
         env.pop(var, None)
     if mode == "instrumented":
         assert counter_dir is not None
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (SITE_DIR, RUNTIME_DIR, os.environ.get("PYTHONPATH")) if p)
         env["LOOPSCOPE_PEER_DIR"] = counter_dir
+        if _BREAKPOINTS:
+            env["LOOPSCOPE_BREAKPOINTS"] = ",".join(_BREAKPOINTS)
     return env
 
 
@@ -355,8 +362,15 @@ def main(argv: Optional[List[str]] = None) -> int:
                     help="test id to leave out of the -j runs and run alone in both modes "
                          f"(repeatable; default {DEFAULT_ISOLATE})")
     ap.add_argument("--keep", action="store_true", help="keep the junit XML and logs")
-    ap.add_argument("--out", default=DEFAULT_OUT)
+    ap.add_argument("--breakpoint", action="append", default=[], metavar="FILE:LINE",
+                    help="arm the line debugger with this breakpoint in every instrumented process "
+                         "(repeatable; a line the suite never runs); results go to "
+                         "bench/results/peer-test-asyncio-breakpoints.json unless --out is given")
+    ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
+    _BREAKPOINTS[:] = [os.path.abspath(b.rpartition(":")[0]) + ":" + b.rpartition(":")[2] for b in args.breakpoint]
+    if args.out is None:
+        args.out = DEFAULT_OUT if not _BREAKPOINTS else DEFAULT_OUT.replace(".json", "-breakpoints.json")
 
     _MEM_LIMIT[0] = int(args.mem_limit_gb * (1 << 30))
     pythons = args.python or [sys.executable]
@@ -385,6 +399,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         "cpuCount": os.cpu_count(),
         "runs": {},
     }
+    if _BREAKPOINTS:
+        doc["breakpoints"] = list(_BREAKPOINTS)  # the line debugger's hooks armed (LOOPSCOPE_BREAKPOINTS)
     # Results of earlier interpreters are kept when this run covers others.
     if os.path.exists(args.out):
         try:

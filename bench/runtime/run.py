@@ -137,7 +137,9 @@ class Consumer(threading.Thread):
             raise ValueError("runtime presented a wrong token")
         self.hello = hello
         welcome = {"type": "welcome", "protocol": 1, "options": self._options}
-        conn.sendall(json.dumps(welcome).encode() + b"\n")
+        # Launch mode waits for configurationDone before running the target (issue 12).
+        done = {"type": "request", "id": 1, "command": "configurationDone", "args": {}}
+        conn.sendall(json.dumps(welcome).encode() + b"\n" + json.dumps(done).encode() + b"\n")
         expected_seq: Optional[int] = None
         for line in reader:
             self.bytes += len(line)

@@ -28,7 +28,7 @@ function body(tasks: TaskRecord[], reset = false): UpdateEventBody {
   return {
     seq: ++seq, reset, loops: reset ? [{ id: 1, thread: { id: 1, name: 'MainThread' }, cls: 'asyncio.SelectorEventLoop', tickControl: true, tick: seq, ready: 0, timers: 0, paused: false, closed: false }] : [],
     tasks, futures: [], removedFutures: [], findings: [],
-    status: { tick: seq, tasksLive: TASKS, tasksTotal: TASKS, ready: 0, paused: false, pauseDescription: null, dropped: 0 },
+    status: { tick: seq, tasksLive: TASKS, tasksTotal: TASKS, ready: 0, paused: false, pauseDescription: null, dropped: 0, sampling: [] },
   };
 }
 

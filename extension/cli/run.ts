@@ -5,20 +5,23 @@
 import { writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { FindingKind } from '../protocol/customDap';
-import { DebugTarget, type ExitInfo } from '../adapter/target';
-import { LaunchError } from '../adapter/launcher';
-import { buildReport, formatStatusLine, formatSummary, type Report } from '../model/report';
+import { FINDING_KINDS, type FindingKind } from '../protocol/customDap';
+import { DebugTarget, type ExitInfo } from '../core/target';
+import { LaunchError, checkWritable } from '../core/launcher';
+import { buildReport, formatStatusLine, formatSummary, samplingLines, type Report } from '../model/report';
 import { buildTrace } from '../model/trace';
 
-export const VERSION = '0.1.0';
-export const FINDING_KINDS: readonly FindingKind[] = ['never-awaited', 'blocking-call', 'unretrieved-exception', 'destroyed-pending', 'stall'];
+// Version (package.json) and finding kinds (protocol/schema.json) each have one source.
+export { VERSION } from '../protocol/version';
+export { FINDING_KINDS };
 /** Exit code when the program exited 0 but a finding matched --fail-on. */
 export const EXIT_FINDINGS = 3;
 /** Exit code after --timeout stopped the program (as timeout(1) does). */
 export const EXIT_TIMEOUT = 124;
-/** Usage or configuration error (bad option, missing script or interpreter). */
+/** Usage or configuration error (bad option, missing script or interpreter, unwritable output path). */
 export const EXIT_USAGE = 2;
+/** The program exited 0 but --report or --trace could not be written (EX_IOERR). */
+export const EXIT_OUTPUT_FAILED = 74;
 
 export const USAGE = `Usage: loopscope run [options] [--] script.py [args...]
        loopscope run [options] -m module [args...]
@@ -117,15 +120,30 @@ export interface Io {
   cwd: string;
 }
 
+/** --timeout fired: take the freshest picture of the pending tasks, then end the program. */
+async function stopForTimeout(target: DebugTarget, err: (line: string) => void): Promise<void> {
+  if (target.connected) {
+    try {
+      target.model.applySnapshot(await target.request('snapshot', {}, 2000));
+    } catch (e) {
+      err(`could not take a final snapshot: ${(e as Error).message}`);
+    }
+  }
+  await target.terminate();
+}
+
 /** Runs one program; resolves with the CLI's exit code. */
 export async function run(o: RunOptions, io: Io): Promise<number> {
   const started = Date.now();
   const err = (line: string): void => { clearStatus(); io.stderr.write(`loopscope: ${line}\n`); };
   let target: DebugTarget;
   try {
+    // Output paths first: a CI job must not run the program and then lose its report.
+    if (o.report !== undefined) checkWritable(o.report, io.cwd, '--report');
+    if (o.trace !== undefined) checkWritable(o.trace, io.cwd, '--trace');
     target = await DebugTarget.launch({
       program: o.program, module: o.module, args: o.args, cwd: io.cwd, python: o.python,
-      settingNames: { python: '--python', program: 'the script path' },
+      settingNames: { python: '--python', program: 'the script path' }, valueSource: { name: (k) => `--${k}` },
       stepEvents: o.trace !== undefined, blockingThresholdMs: o.blockingThresholdMs, stdio: 'inherit',
     }, { recordTrace: o.trace !== undefined, maxFinishedTasks: 100_000 });
   } catch (e) {
@@ -136,6 +154,10 @@ export async function run(o: RunOptions, io: Io): Promise<number> {
     throw e;
   }
   target.onNotice.on((text) => err(text));
+  // The runtime waits for breakpoints before running the program (issue 12); the CLI sets none.
+  if (target.connection?.hello.capabilities.lineDebugging === true) {
+    target.request('configurationDone', {}).catch((e2: Error) => err(`could not start the program: ${e2.message}`));
+  }
 
   // Live status: only on a terminal; a redraw in place that the final summary replaces.
   let statusShown = false;
@@ -154,23 +176,10 @@ export async function run(o: RunOptions, io: Io): Promise<number> {
     : null;
 
   let timedOut = false;
-  let timeoutTimer: NodeJS.Timeout | null = null;
-  if (o.timeoutS !== undefined) {
-    timeoutTimer = setTimeout(() => {
-      timedOut = true;
-      void (async () => {
-        // Freshest picture of the pending tasks before they are killed mid-wait.
-        if (target.connected) {
-          try {
-            target.model.applySnapshot(await target.request('snapshot', {}, 2000));
-          } catch (e2) {
-            err(`could not take a final snapshot: ${(e2 as Error).message}`);
-          }
-        }
-        await target.terminate();
-      })();
-    }, o.timeoutS * 1000);
-  }
+  const timeoutTimer = o.timeoutS === undefined ? null : setTimeout(() => {
+    timedOut = true;
+    void stopForTimeout(target, err);
+  }, o.timeoutS * 1000);
 
   // Ctrl+C reaches the program (same process group); we wait for it to end and still report.
   // A second Ctrl+C, or SIGTERM, ends the whole tree.
@@ -194,9 +203,12 @@ export async function run(o: RunOptions, io: Io): Promise<number> {
     durationMs: Date.now() - started,
     argv: o.module ? ['-m', o.module, ...o.args] : [o.program ?? '', ...o.args],
   });
-  if (o.report) writeOut(o.report, JSON.stringify(report, null, 2), io, err);
-  if (o.trace) writeOut(o.trace, JSON.stringify(buildTrace(target.model)), io, err);
+  let written = true;
+  if (o.report) written = writeOut(o.report, JSON.stringify(report, null, 2), io, err) && written;
+  if (o.trace) written = writeOut(o.trace, JSON.stringify(buildTrace(target.model)), io, err) && written;
   if (o.summary) io.stderr.write(formatSummary(report, { cwd: io.cwd }));
+  // Without the summary, a partial picture must still say so: a CI log is all some users read.
+  else if (report.sampling.length > 0) io.stderr.write(`${samplingLines(report).join('\n')}\n`);
 
   if (timedOut) return EXIT_TIMEOUT;
   let code = exit.code ?? (exit.signal ? 128 + signalNumber(exit.signal) : 1);
@@ -206,14 +218,17 @@ export async function run(o: RunOptions, io: Io): Promise<number> {
     io.stderr.write(`loopscope: failing because of ${failing.length} finding(s) matching --fail-on (${kinds})\n`);
     if (code === 0) code = EXIT_FINDINGS;
   }
+  if (!written && code === 0) code = EXIT_OUTPUT_FAILED;
   return code;
 }
 
-function writeOut(file: string, text: string, io: Io, err: (l: string) => void): void {
+function writeOut(file: string, text: string, io: Io, err: (l: string) => void): boolean {
   try {
     writeFileSync(path.resolve(io.cwd, file), text);
+    return true;
   } catch (e) {
     err(`could not write ${file}: ${(e as Error).message}`);
+    return false;
   }
 }
 

@@ -4,17 +4,28 @@
 
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import { LaunchError, probePython } from '../core/launcher';
 import {
-  currentFileConfiguration, DEBUG_TYPE, type DebugConfig, type LoopscopeSettings, resolveConfiguration,
+  currentFileConfiguration, DEBUG_TYPE, type LoopscopeSettings, resolveConfiguration,
 } from './launchConfig';
 
 export function readSettings(scope?: vscode.ConfigurationScope): LoopscopeSettings {
   const cfg = vscode.workspace.getConfiguration('loopscope', scope);
   return {
     python: cfg.get<string>('python', ''),
+    pythonScope: settingScope(cfg.inspect<string>('python')),
     blockingThresholdMs: cfg.get<number>('blockingThresholdMs', 100),
     justMyCode: cfg.get<boolean>('justMyCode', true),
   };
+}
+
+/** Which settings file a value came from, in the words of the Settings editor. */
+function settingScope(i: ReturnType<vscode.WorkspaceConfiguration['inspect']>): string {
+  const remote = vscode.env.remoteName ? ` or Remote [${vscode.env.remoteName}] settings` : '';
+  if (i?.workspaceFolderValue !== undefined) return 'Folder settings (.vscode/settings.json)';
+  if (i?.workspaceValue !== undefined) return vscode.workspace.workspaceFile ? 'Workspace settings (.code-workspace)' : 'Workspace settings (.vscode/settings.json)';
+  if (i?.globalValue !== undefined) return `User settings${remote}`;
+  return 'settings';
 }
 
 /** Minimal shape of ms-python.python's public environments API (only what we call). */
@@ -57,7 +68,7 @@ export class LoopscopeConfigurationProvider implements vscode.DebugConfiguration
   ): Promise<vscode.DebugConfiguration | undefined | null> {
     const editor = vscode.window.activeTextEditor;
     const scope = folder?.uri ?? editor?.document.uri;
-    const result = resolveConfiguration(config as DebugConfig, {
+    const result = resolveConfiguration(config, {
       settings: readSettings(scope),
       pythonFromExtension: config.python ? undefined : await pythonFromExtension(scope),
       activeFile: editor && {
@@ -71,6 +82,21 @@ export class LoopscopeConfigurationProvider implements vscode.DebugConfiguration
     }
     if (editor?.document.isDirty && result.config.program === editor.document.uri.fsPath) await editor.document.save();
     return result.config as vscode.DebugConfiguration;
+  }
+
+  /** Checks the interpreter here, where we still know which setting chose it, so the error can say so. */
+  async resolveDebugConfigurationWithSubstitutedVariables(
+    _folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration,
+  ): Promise<vscode.DebugConfiguration | undefined> {
+    if (config.request !== 'launch' || typeof config.python !== 'string') return config;
+    try {
+      await probePython(config.python, typeof config.pythonSource === 'string' ? config.pythonSource : '"python"');
+    } catch (e) {
+      if (!(e instanceof LaunchError)) throw e;
+      void vscode.window.showErrorMessage(`Loopscope: ${e.message}`);
+      return undefined;
+    }
+    return config;
   }
 }
 

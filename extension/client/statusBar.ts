@@ -18,6 +18,7 @@ export class LoopscopeStatusBar implements vscode.Disposable {
     this.disposables.push(
       this.item,
       sessions.onDidChangeCurrent(() => this.render()),
+      sessions.onDidEnd(() => this.render()),
       sessions.onDidUpdate(({ session, change }) => {
         if (session !== sessions.current || !change.statusChanged) return;
         this.throttle.trigger();
@@ -29,10 +30,12 @@ export class LoopscopeStatusBar implements vscode.Disposable {
 
   private render(): void {
     const session = this.sessions.current;
-    if (!session) { this.item.hide(); return; }
+    // An ended session's final picture lives in the Async Tasks view, not in the status bar.
+    if (!session || session.ended) { this.item.hide(); return; }
     const status = session.mirror.status;
-    this.item.text = statusText(status);
-    this.item.tooltip = statusTooltip(status);
+    const noTickControl = [...session.mirror.loops.values()].some((l) => !l.tickControl && l.cls !== '');
+    this.item.text = statusText(status, noTickControl);
+    this.item.tooltip = statusTooltip(status, noTickControl);
     this.item.show();
   }
 

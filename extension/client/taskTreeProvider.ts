@@ -1,6 +1,7 @@
 // The Async Tasks view: adapts the pure TaskTreeModel to vscode.TreeDataProvider, feeds it the
 // current session's mirror changes, and refreshes at most 10 times a second with only the nodes
-// that changed. Tooltips (with the await chain) are fetched lazily on hover.
+// that changed. Tooltips (with the await chain) are fetched lazily on hover. After the session
+// ends its tasks stay, greyed, under a "exited with code N after T" line until cleared.
 
 import * as vscode from 'vscode';
 import { TaskTreeModel, type NodeId, type TreeItemData } from '../views/taskTree';
@@ -8,9 +9,12 @@ import type { TaskFilter } from '../views/taskFilter';
 import { formatCount, loopTooltip, taskTooltip, type ChainState } from '../views/format';
 import { isFinished, TaskMirror } from '../views/taskMirror';
 import { Throttle } from '../views/throttle';
+import { sessionHeader } from '../views/sessionSummary';
 import type { LoopscopeSession, LoopscopeSessions } from './sessions';
 
 export const TASKS_VIEW_ID = 'loopscope.tasks';
+/** Tree items of an ended session carry this scheme so a decoration greys their labels. */
+const ENDED_SCHEME = 'loopscope-ended';
 const REFRESH_INTERVAL_MS = 100;
 /** Sleep countdowns ("sleep · 0.3 s left") are re-rendered this often, for at most this many rows. */
 const COUNTDOWN_INTERVAL_MS = 1000;
@@ -35,12 +39,25 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<NodeId>, vscode
   private readonly disposables: vscode.Disposable[] = [];
   private readonly countdownRows = new Set<NodeId>();
   private readonly countdown = setInterval(() => this.refreshCountdowns(), COUNTDOWN_INTERVAL_MS);
+  private readonly filterEmitter = new vscode.EventEmitter<TaskFilter | null>();
+  /** The Async Tasks filter changed (the Timeline shares it). */
+  readonly onDidChangeFilter = this.filterEmitter.event;
 
   constructor(private readonly sessions: LoopscopeSessions) {
     this.view = vscode.window.createTreeView(TASKS_VIEW_ID, { treeDataProvider: this, showCollapseAll: true });
     this.disposables.push(
-      this.view, this.changeEmitter,
+      this.view, this.changeEmitter, this.filterEmitter,
       sessions.onDidChangeCurrent((s) => this.show(s)),
+      sessions.onDidEnd((s) => {
+        if (s !== this.session) return;
+        this.changeEmitter.fire(undefined); // every row greys
+        this.throttle.trigger();
+        this.throttle.flush();
+        this.showFinished();
+      }),
+      vscode.window.registerFileDecorationProvider({
+        provideFileDecoration: (uri) => (uri.scheme === ENDED_SCHEME ? { color: new vscode.ThemeColor('disabledForeground') } : undefined),
+      }),
       this.view.onDidCollapseElement((e) => this.userCollapsed.add(e.element)),
       this.view.onDidExpandElement((e) => this.userCollapsed.delete(e.element)),
       sessions.onDidUpdate(({ session, change }) => {
@@ -59,6 +76,7 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<NodeId>, vscode
   setFilter(filter: TaskFilter | null): void {
     this.model.setFilter(filter);
     void vscode.commands.executeCommand('setContext', 'loopscope.tasksFiltered', filter !== null);
+    this.filterEmitter.fire(filter);
     this.throttle.trigger();
     this.throttle.flush();
   }
@@ -104,6 +122,18 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<NodeId>, vscode
     }
   }
 
+  /**
+   * Once a session ended every task sits in its loop's "Finished" group: open those groups (unless
+   * the user collapsed them) so the final picture lists the tasks, even for a sub-second program.
+   */
+  private showFinished(): void {
+    for (const loop of this.model.getChildren()) {
+      const group = this.model.getChildren(loop).find((id) => id.startsWith('finished:'));
+      if (!group || this.userCollapsed.has(group) || this.userCollapsed.has(loop)) continue;
+      void this.view.reveal(group, { select: false, focus: false, expand: true }).then(undefined, () => undefined);
+    }
+  }
+
   private refreshCountdowns(): void {
     if (!this.session || !this.view.visible) return;
     const rows = this.model.sleepingRows(Date.now(), COUNTDOWN_MAX_ROWS);
@@ -126,11 +156,15 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<NodeId>, vscode
   /** View description (tick, pause) and message (filter / empty state) live outside the tree rows. */
   private updateChrome(): void {
     const status = this.session?.mirror.status;
-    const description = status ? `${status.paused ? 'paused · ' : ''}tick ${formatCount(status.tick)}` : undefined;
+    const ended = this.session?.ended ?? false;
+    const description = ended ? 'ended' : status ? `${status.paused ? 'paused · ' : ''}tick ${formatCount(status.tick)}` : undefined;
     if (description !== this.view.description) this.view.description = description;
     const filter = this.model.currentFilter;
     let message: string | undefined;
-    if (filter) {
+    if (ended && this.session) {
+      message = sessionHeader(endedFacts(this.session));
+      if (filter) message += ` · filter "${filter.text}": ${formatCount(this.model.shownTaskCount)} shown`;
+    } else if (filter) {
       message = `Filter "${filter.text}": ${formatCount(this.model.shownTaskCount)} of ${formatCount(this.model.totalTaskCount)} tasks`;
     } else if (this.session && !status) {
       message = 'Waiting for the Python program to connect…';
@@ -150,6 +184,10 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<NodeId>, vscode
     item.description = data.description;
     item.iconPath = new vscode.ThemeIcon(data.icon.id, data.icon.color ? new vscode.ThemeColor(data.icon.color) : undefined);
     item.contextValue = data.contextValue;
+    if (this.session?.ended && data.kind !== 'loop') {
+      item.resourceUri = vscode.Uri.from({ scheme: ENDED_SCHEME, path: `/${data.id}` });
+      item.iconPath = new vscode.ThemeIcon(data.icon.id, new vscode.ThemeColor('disabledForeground'));
+    }
     if (data.kind === 'task') {
       item.command = { command: 'loopscope.openTask', title: 'Open Suspension Point', arguments: [id] };
       item.accessibilityInformation = { label: `${data.label}, ${data.description}` };
@@ -177,7 +215,7 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<NodeId>, vscode
     const task = data?.taskId !== undefined ? this.model.currentMirror.tasks.get(data.taskId) : undefined;
     if (!task) return item;
     let chain: ChainState;
-    if (!isFinished(task) && this.session) {
+    if (!isFinished(task) && this.session && !this.session.ended) {
       try {
         chain = await this.session.request('loopscope/awaitChain', { taskId: task.id });
       } catch (e) {
@@ -193,7 +231,18 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<NodeId>, vscode
 
   dispose(): void {
     clearInterval(this.countdown);
+    this.filterEmitter.dispose();
     this.throttle.dispose();
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** What the header line of an ended session says. */
+export function endedFacts(s: LoopscopeSession) {
+  const status = s.mirror.status;
+  return {
+    ended: s.ended, exitCode: s.exitCode, durationMs: (s.endedAt ?? Date.now()) - s.startedAt,
+    tasks: status?.tasksTotal ?? s.mirror.tasks.size, findings: s.mirror.findings.size,
+    paused: status?.paused ?? false, tick: status?.tick ?? null,
+  };
 }

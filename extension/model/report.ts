@@ -2,7 +2,7 @@
 // end-of-run summary the CLI prints to stderr. Both are pure functions of the task model.
 
 import type { FindingKind, FindingRecord, Location, WaitTarget } from '../protocol/customDap';
-import { isFinished, type ModelTask, type TaskModel } from './taskModel';
+import { isFinished, type ModelTask, type TaskModel, type UnlistedGroup } from './taskModel';
 
 export const REPORT_SCHEMA = 'loopscope-report/1';
 
@@ -25,10 +25,21 @@ export interface ReportTask {
   /** What the task waited on most recently (also for finished tasks). */
   lastWaitingOn: WaitTarget | null;
   result: string | null;
+  /** When the task was created / finished, ms since the runtime started (the timeline's lanes). */
+  createdMs: number;
+  doneMs: number | null;
 }
 
 /** A report finding is the protocol's finding record, as the extension receives it. */
 export type ReportFinding = FindingRecord;
+
+/** One event loop of the run; `tickControl` false: its scheduler is not Python (uvloop). */
+export interface ReportLoop {
+  id: number;
+  cls: string;
+  tickControl: boolean;
+  ticks: number;
+}
 
 export interface Report {
   schema: typeof REPORT_SCHEMA;
@@ -41,9 +52,19 @@ export interface Report {
   argv: string[];
   durationMs: number;
   ticks: number;
+  loops: ReportLoop[];
+  /** What this run could not observe, one sentence each (e.g. ticks on a loop without tick control). */
+  limitations: string[];
   taskCount: number;
+  /** Every task by how it ended (pending: not ended), exact whatever was listed. */
+  taskStates: Record<ReportTaskState, number>;
   tasksOmitted: number;
+  /** Tasks counted, not listed (they started and ended while the runtime was behind), by loop, coroutine and outcome. */
+  unlistedTasks: number;
+  unlisted: UnlistedGroup[];
   droppedEvents: number;
+  /** What this report holds less than all of, one sentence each; empty when it holds everything. */
+  sampling: string[];
   tasks: ReportTask[];
   findingCount: number;
   findingCounts: Partial<Record<FindingKind, number>>;
@@ -74,6 +95,7 @@ export function buildReport(model: TaskModel, run: RunOutcome): Report {
       waitingOn: finished ? null : t.waitingOn,
       lastWaitingOn: t.lastWaitingOn,
       result: t.result,
+      createdMs: round3(t.createdTs), doneMs: t.doneAt === null ? null : round3(t.doneAt),
     });
   }
   const findingCounts: Partial<Record<FindingKind, number>> = {};
@@ -89,9 +111,15 @@ export function buildReport(model: TaskModel, run: RunOutcome): Report {
     argv: run.argv,
     durationMs: round3(run.durationMs),
     ticks: model.totalTicks,
+    loops: [...model.loops.values()].map((l) => ({ id: l.id, cls: l.cls, tickControl: l.tickControl, ticks: l.tick })),
+    limitations: loopLimitations(model),
     taskCount: model.status().tasksTotal,
+    taskStates: { pending: model.status().tasksLive, ...model.endedCounts },
     tasksOmitted: Math.max(0, model.status().tasksTotal - tasks.length),
+    unlistedTasks: model.unlistedCount,
+    unlisted: [...model.unlisted.values()].map((g) => ({ ...g, busyMs: round3(g.busyMs) })),
     droppedEvents: model.dropped,
+    sampling: model.samplingNotes(),
     tasks,
     findingCount: model.findingCount,
     findingCounts,
@@ -106,6 +134,20 @@ export function buildReport(model: TaskModel, run: RunOutcome): Report {
 }
 
 const round3 = (n: number): number => Math.round(n * 1000) / 1000;
+
+/** Loops whose scheduler is not Python code (uvloop): tasks are timed per step, ticks are not. */
+export function noTickControlLoops(model: TaskModel): string[] {
+  const out: string[] = [];
+  for (const l of model.loops.values()) if (!l.tickControl && l.cls) out.push(`loop ${l.id} (${l.cls})`);
+  return out;
+}
+
+function loopLimitations(model: TaskModel): string[] {
+  const loops = noTickControlLoops(model);
+  if (loops.length === 0) return [];
+  return [`${loops.join(', ')}: its scheduler is not Python code, so ticks are not counted and tick stepping ` +
+    '(Step Tick, Step Callback, hold at a tick) is unavailable; tasks, steps, busy time, waits and findings are recorded per task step'];
+}
 
 // ---------------------------------------------------------------------------------------------
 // Human-readable summary
@@ -151,7 +193,8 @@ export function formatSummary(report: Report, opts: SummaryOptions = {}): string
     : report.exitCode !== null ? `exited with code ${report.exitCode} after ${ms(report.durationMs)}` : `ended after ${ms(report.durationMs)}`;
   lines.push(`loopscope: program ${ended} · ${report.ticks} ticks · ${report.taskCount} tasks · ${report.findingCount} findings`);
   if (report.error) lines.push(`loopscope: ${report.error}`);
-  if (report.droppedEvents > 0) lines.push(`loopscope: ${report.droppedEvents} events were dropped under load (counts stay exact)`);
+  for (const l of report.limitations) lines.push(`loopscope: ${l}`);
+  lines.push(...samplingLines(report));
 
   // asyncio.run's own shutdown tasks are real tasks (counted, in the report) but noise in a summary.
   const internal = report.tasks.filter(isAsyncioHousekeeping);
@@ -187,9 +230,15 @@ export function formatSummary(report: Report, opts: SummaryOptions = {}): string
   return `${lines.join('\n')}\n`;
 }
 
+/** What the report holds less than all of, as stderr lines (printed even with --no-summary). */
+export function samplingLines(report: Report): string[] {
+  return report.sampling.map((s) => `loopscope: ${s}`);
+}
+
 /** One-line live status for a TTY. */
 export function formatStatusLine(model: TaskModel, elapsedMs: number): string {
   const s = model.status();
   const f = model.findingCount;
-  return `loopscope ${ms(elapsedMs)} · tick ${s.tick} · ${s.tasksLive} live / ${s.tasksTotal} tasks · ${f} finding${f === 1 ? '' : 's'}${s.paused ? ' · paused' : ''}`;
+  const noTicks = noTickControlLoops(model).length > 0 ? ' (no tick control)' : '';
+  return `loopscope ${ms(elapsedMs)} · tick ${s.tick}${noTicks} · ${s.tasksLive} live / ${s.tasksTotal} tasks · ${f} finding${f === 1 ? '' : 's'}${s.paused ? ' · paused' : ''}`;
 }

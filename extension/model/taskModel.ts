@@ -6,7 +6,10 @@ import type {
   FindingRecord, FutureRecord, LoopRecord, StatusRecord, TaskRecord, TaskState, UpdateEventBody,
   SnapshotBody, WaitTarget, FindingKind,
 } from '../protocol/customDap';
-import type { HelloMessage, KnownEvent, SnapshotResult, TaskSnapshot, WireEvent, WokenBy } from '../protocol/wire';
+import type { HelloMessage, KnownEvent, Outcome, SnapshotResult, TaskSnapshot, WireEvent, WokenBy } from '../protocol/wire';
+
+/** The event of one kind, for the per-kind handlers. */
+type EventOf<K extends KnownEvent['kind']> = Extract<KnownEvent, { kind: K }>;
 
 export interface ModelOptions {
   /** Finished tasks kept in memory; older ones are evicted (counts stay exact). */
@@ -47,6 +50,11 @@ export class TaskModel {
   exitCode: number | null = null;
   /** Tasks ever created (exact even after eviction). */
   taskCount = 0;
+  /** Finished tasks by how they ended, exact: listed, evicted and counted-only (`tasks.unlisted`) alike. */
+  readonly endedCounts: Record<EndedState, number> = { done: 0, failed: 0, cancelled: 0 };
+  /** Tasks the runtime counted instead of describing one by one, by loop, coroutine and outcome. */
+  readonly unlisted = new Map<string, UnlistedGroup>();
+  unlistedCount = 0;
   findingCount = 0;
   dropped = 0;
   eventsIngested = 0;
@@ -104,145 +112,177 @@ export class TaskModel {
     for (let i = 0; i < events.length; i++) this.apply(events[i]);
   }
 
+  /** Applies one event; each kind has its own handler below. */
   apply(ev: WireEvent): void {
     this.eventsIngested++;
     if (ev.ts > this.lastTs) this.lastTs = ev.ts;
     // Unknown kinds carry a `kind` string no case matches, so they fall through to `default`.
     const e = ev as KnownEvent;
     switch (e.kind) {
-      case 'task.state': {
-        const t = this.tasks.get(e.task) ?? this.placeholder(e.task, e.ts);
-        if (isFinished(t)) break; // a late state for a finished task must not resurrect it
-        this.setState(t, e.state);
-        t.steps = e.steps;
-        t.busyMs = e.busyMs;
-        t.waitingOn = e.waitingOn;
-        if (e.waitingOn) t.lastWaitingOn = e.waitingOn;
-        t.wokenBy = e.wokenBy;
-        this.dirtyTasks.add(t.id);
-        break;
-      }
-      case 'loop.ticks': {
-        const l = this.loop(e.loop);
-        l.tick = e.tick;
-        l.ready = e.ready;
-        l.timers = e.timers;
-        this.tickCounts.set(e.loop, (this.tickCounts.get(e.loop) ?? 0) + e.count);
-        this.dirtyLoops.add(e.loop);
-        this.statusDirty = true;
-        break;
-      }
-      case 'task.created': {
-        let t = this.tasks.get(e.task);
-        if (!t) {
-          t = this.placeholder(e.task, e.ts);
-        }
-        t.name = e.name;
-        t.coro = e.coro;
-        t.createdAt = e.site;
-        t.parentId = e.parent;
-        t.loop = e.loop;
-        t.thread = e.thread;
-        t.eager = e.eager;
-        t.createdTs = e.ts;
-        this.dirtyTasks.add(t.id);
-        break;
-      }
-      case 'task.done': {
-        const t = this.tasks.get(e.task) ?? this.placeholder(e.task, e.ts);
-        if (isFinished(t)) break;
-        this.setState(t, e.outcome === 'result' ? 'done' : e.outcome === 'exception' ? 'failed' : 'cancelled');
-        t.result = e.result;
-        t.exception = e.exception;
-        t.cancelledBy = e.cancelledBy;
-        t.steps = e.steps;
-        t.busyMs = e.busyMs;
-        t.waitingOn = null;
-        if (e.lastWaitingOn) t.lastWaitingOn = e.lastWaitingOn;
-        t.doneAt = e.ts;
-        this.liveCount--;
-        this.finishedOrder.push(t.id);
-        this.dirtyTasks.add(t.id);
-        this.statusDirty = true;
-        this.evictFinished();
-        break;
-      }
+      case 'task.state': return this.onTaskState(e);
+      case 'loop.ticks': return this.onLoopTicks(e);
+      case 'task.created': return this.onTaskCreated(e);
+      case 'task.done': return this.onTaskDone(e);
       case 'task.step':
         if (this.recordTrace && this.room()) {
           this.traceSteps.push({ task: e.task, tick: e.tick, ts: e.ts, dur: e.durationMs, wokenBy: e.wokenBy?.task ?? null });
         }
-        break;
+        return;
       case 'tick':
         if (this.recordTrace && this.room()) {
           this.traceTicks.push({ loop: e.loop, tick: e.tick, ts: e.ts, ready: e.ready, timers: e.timers, selectMs: e.selectMs });
         }
-        break;
+        return;
       case 'future.created':
         this.futures.set(e.future, { id: e.future, loop: e.loop, label: e.label, site: e.site, awaitedBy: e.awaitedBy });
         this.removedFutures.delete(e.future);
         this.dirtyFutures.add(e.future);
-        break;
+        return;
       case 'future.done':
         if (this.futures.delete(e.future)) {
           this.dirtyFutures.delete(e.future);
           this.removedFutures.add(e.future);
         }
-        break;
-      case 'finding': {
-        const f: FindingRecord = {
-          id: e.finding, kind: e.findingKind, message: e.message, location: e.location,
-          taskId: e.task, durationMs: e.durationMs,
-        };
-        if (e.chains) f.chains = e.chains;
-        this.findingCount++;
-        this.findingCounts.set(f.kind, (this.findingCounts.get(f.kind) ?? 0) + 1);
-        if (this.findings.length < this.maxFindings) this.findings.push(f);
-        this.newFindings.push(f);
-        this.statusDirty = true;
-        break;
-      }
-      case 'loop.created': {
-        const l = this.loop(e.loop);
-        l.thread = e.thread;
-        l.cls = e.cls;
-        l.tickControl = e.tickControl;
-        this.dirtyLoops.add(e.loop);
-        break;
-      }
-      case 'loop.closed': {
-        const l = this.loop(e.loop);
-        l.closed = true;
-        l.paused = false;
-        this.dirtyLoops.add(e.loop);
-        break;
-      }
-      case 'paused': {
-        const l = this.loop(e.loop);
-        l.paused = true;
-        l.tick = Math.max(l.tick, e.tick);
-        this.lastPause = { loop: e.loop, tick: e.tick, reason: e.reason, description: e.description, ran: e.ran };
-        this.dirtyLoops.add(e.loop);
-        this.statusDirty = true;
-        break;
-      }
-      case 'resumed': {
-        const l = this.loop(e.loop);
-        l.paused = false;
-        this.dirtyLoops.add(e.loop);
-        this.statusDirty = true;
-        break;
-      }
+        return;
+      case 'finding': return this.onFinding(e);
+      case 'loop.created': case 'loop.closed': case 'paused': case 'resumed': return this.onLoopLife(e);
+      case 'tasks.unlisted': return this.onUnlisted(e);
       case 'stats':
         this.runtimeStats = { tasksLive: e.tasksLive, tasksTotal: e.tasksTotal };
         this.statusDirty = true;
-        break;
+        return;
       case 'process.exit':
         this.exitCode = e.code;
         this.statusDirty = true;
-        break;
+        return;
       default:
-        break; // unknown kinds are ignored (forward compatibility within v1)
+        return; // unknown kinds are ignored (forward compatibility within v1)
     }
+  }
+
+  private onTaskState(e: EventOf<'task.state'>): void {
+    const t = this.tasks.get(e.task) ?? this.placeholder(e.task, e.ts);
+    if (isFinished(t)) return; // a late state for a finished task must not resurrect it
+    this.setState(t, e.state);
+    t.steps = e.steps;
+    t.busyMs = e.busyMs;
+    t.waitingOn = e.waitingOn;
+    if (e.waitingOn) t.lastWaitingOn = e.waitingOn;
+    t.wokenBy = e.wokenBy;
+    this.dirtyTasks.add(t.id);
+  }
+
+  private onLoopTicks(e: EventOf<'loop.ticks'>): void {
+    const l = this.loop(e.loop);
+    l.tick = e.tick;
+    l.ready = e.ready;
+    l.timers = e.timers;
+    this.tickCounts.set(e.loop, (this.tickCounts.get(e.loop) ?? 0) + e.count);
+    this.dirtyLoops.add(e.loop);
+    this.statusDirty = true;
+  }
+
+  private onTaskCreated(e: EventOf<'task.created'>): void {
+    const t = this.tasks.get(e.task) ?? this.placeholder(e.task, e.ts);
+    t.name = e.name;
+    t.coro = e.coro;
+    t.createdAt = e.site;
+    t.parentId = e.parent;
+    t.loop = e.loop;
+    t.thread = e.thread;
+    t.eager = e.eager;
+    t.createdTs = e.ts;
+    this.dirtyTasks.add(t.id);
+  }
+
+  private onTaskDone(e: EventOf<'task.done'>): void {
+    const t = this.tasks.get(e.task) ?? this.placeholder(e.task, e.ts);
+    if (isFinished(t)) return;
+    const ended = endedState(e.outcome);
+    this.setState(t, ended);
+    this.endedCounts[ended]++;
+    t.result = e.result;
+    t.exception = e.exception;
+    t.cancelledBy = e.cancelledBy;
+    t.steps = e.steps;
+    t.busyMs = e.busyMs;
+    t.waitingOn = null;
+    if (e.lastWaitingOn) t.lastWaitingOn = e.lastWaitingOn;
+    t.doneAt = e.ts;
+    this.liveCount--;
+    this.finishedOrder.push(t.id);
+    this.dirtyTasks.add(t.id);
+    this.statusDirty = true;
+    this.evictFinished();
+  }
+
+  /** Tasks that started and ended while the runtime was behind: counted, never listed. */
+  private onUnlisted(e: EventOf<'tasks.unlisted'>): void {
+    const key = `${e.loop}\u0000${e.coro}\u0000${e.outcome}`;
+    const g = this.unlisted.get(key) ?? { loop: e.loop, coro: e.coro, outcome: e.outcome, count: 0, steps: 0, busyMs: 0 };
+    g.count += e.count;
+    g.steps += e.steps;
+    g.busyMs += e.busyMs;
+    this.unlisted.set(key, g);
+    this.unlistedCount += e.count;
+    this.taskCount += e.count;
+    this.endedCounts[endedState(e.outcome)] += e.count;
+    this.statusDirty = true;
+  }
+
+  /**
+   * What this model holds less than all of, one sentence each (empty when nothing): the report, the
+   * summary, the trace and the editor all say these.
+   */
+  samplingNotes(): string[] {
+    const notes: string[] = [];
+    if (this.unlistedCount > 0) {
+      const groups = [...this.unlisted.values()].sort((a, b) => b.count - a.count);
+      const top = groups.slice(0, 3).map((g) => `${g.coro}() ${endedState(g.outcome)} ×${g.count.toLocaleString('en-US')}`).join(', ');
+      notes.push(`${this.unlistedCount.toLocaleString('en-US')} short tasks were counted, not listed one by one: each started and ended while ` +
+        `the runtime was behind describing new tasks (${top}${groups.length > 3 ? ', …' : ''}); task counts and final states stay exact`);
+    }
+    if (this.dropped > 0) {
+      notes.push(`${this.dropped.toLocaleString('en-US')} step-level events (per-step detail, output beyond the buffer) were dropped under load; ` +
+        'task counts, final states and findings stay exact');
+    }
+    return notes;
+  }
+
+  private onFinding(e: EventOf<'finding'>): void {
+    const f: FindingRecord = {
+      id: e.finding, kind: e.findingKind, message: e.message, location: e.location,
+      taskId: e.task, durationMs: e.durationMs,
+    };
+    if (e.chains) f.chains = e.chains;
+    this.findingCount++;
+    this.findingCounts.set(f.kind, (this.findingCounts.get(f.kind) ?? 0) + 1);
+    if (this.findings.length < this.maxFindings) this.findings.push(f);
+    this.newFindings.push(f);
+    this.statusDirty = true;
+  }
+
+  /** A loop appears, closes, or is held / released at a tick boundary. */
+  private onLoopLife(e: EventOf<'loop.created' | 'loop.closed' | 'paused' | 'resumed'>): void {
+    const l = this.loop(e.loop);
+    this.dirtyLoops.add(e.loop);
+    if (e.kind === 'loop.created') {
+      l.thread = e.thread;
+      l.cls = e.cls;
+      l.tickControl = e.tickControl;
+      return;
+    }
+    if (e.kind === 'loop.closed') {
+      l.closed = true;
+      l.paused = false;
+      return;
+    }
+    l.paused = e.kind === 'paused';
+    if (e.kind === 'paused') {
+      l.tick = Math.max(l.tick, e.tick);
+      this.lastPause = { loop: e.loop, tick: e.tick, reason: e.reason, description: e.description, ran: e.ran };
+    }
+    this.statusDirty = true;
   }
 
   /** Merges a runtime `snapshot` (attach, timeout): fills in tasks and loops the stream has not told us about. */
@@ -346,6 +386,7 @@ export class TaskModel {
       paused,
       pauseDescription: paused && this.lastPause ? this.lastPause.description : null,
       dropped: this.dropped,
+      sampling: this.samplingNotes(),
     };
   }
 
@@ -465,6 +506,12 @@ export class TaskModel {
     }
   }
 }
+
+export type EndedState = 'done' | 'failed' | 'cancelled';
+
+export interface UnlistedGroup { loop: number; coro: string; outcome: Outcome; count: number; steps: number; busyMs: number }
+
+export const endedState = (o: Outcome): EndedState => (o === 'result' ? 'done' : o === 'exception' ? 'failed' : 'cancelled');
 
 export function toRecord(t: ModelTask): TaskRecord {
   return {

@@ -103,9 +103,17 @@ export function buildTrace(model: TaskModel): TraceFile {
       python: model.hello?.python ?? null,
       startEpochMs: model.hello?.startEpochMs ?? null,
       truncated: model.traceTruncated,
+      sampling: model.samplingNotes(),
       ...(model.recordingTrace ? {} : { note: 'per-step slices were not recorded: launch with "trace": true (the CLI: --trace)' }),
+      // `ticks` is the run's exact tick count, the same number the report gives; the trace holds
+      // one marker per recorded tick, fewer when events were dropped under load or the trace was
+      // truncated, and says so rather than letting the two artifacts disagree silently.
+      ticks: model.totalTicks,
+      ticksRecorded: model.traceTicks.length,
       steps: model.traceSteps.length,
-      ticks: model.traceTicks.length,
+      ...(model.traceTicks.length < model.totalTicks && model.recordingTrace
+        ? { ticksMissing: `${model.totalTicks - model.traceTicks.length} of ${model.totalTicks} ticks have no marker (${model.traceTruncated ? 'trace truncated' : `${model.dropped} events dropped under load`})` }
+        : {}),
     },
   };
 }

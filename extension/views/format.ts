@@ -193,19 +193,26 @@ export function suspensionLocation(task: TaskRecord, frames: Frame[] | undefined
 }
 
 /** Status bar text, e.g. `Loopscope: tick 1,234 · 12 tasks · 3 ready`, with a pause icon when held. */
-export function statusText(status: StatusRecord | null): string {
+export function statusText(status: StatusRecord | null, noTickControl = false): string {
   if (!status) return '$(loading~spin) Loopscope: connecting…';
-  const text = `Loopscope: tick ${formatCount(status.tick)} · ${plural(status.tasksLive, 'task')} · ${formatCount(status.ready)} ready`;
+  // A loop whose scheduler is C (uvloop) has no ticks to count: say so rather than show 0.
+  const tick = noTickControl ? 'no tick control' : `tick ${formatCount(status.tick)}`;
+  // Counted-not-listed tasks or dropped detail: the tooltip says what, the text that it happened.
+  const sampled = status.sampling.length > 0 ? ' · sampled' : '';
+  const text = `Loopscope: ${tick} · ${plural(status.tasksLive, 'task')} · ${formatCount(status.ready)} ready${sampled}`;
   return status.paused ? `$(debug-pause) ${text}` : text;
 }
 
-export function statusTooltip(status: StatusRecord | null): string {
+export function statusTooltip(status: StatusRecord | null, noTickControl = false): string {
   if (!status) return 'Loopscope: waiting for the Python program to connect';
   const lines = [
     status.paused ? `Paused${status.pauseDescription ? `: ${status.pauseDescription}` : ''}` : 'Running',
     `${formatCount(status.tasksLive)} live of ${formatCount(status.tasksTotal)} tasks created`,
   ];
-  if (status.dropped > 0) lines.push(`${formatCount(status.dropped)} events dropped (counters stay exact)`);
+  if (noTickControl) {
+    lines.push('The event loop runs its scheduler in C (e.g. uvloop): ticks are not counted and tick stepping is unavailable; tasks, steps and findings are still recorded');
+  }
+  lines.push(...status.sampling);
   lines.push('Click to show Async Tasks');
   return lines.join('\n');
 }

@@ -20,11 +20,8 @@ export interface MirrorChange {
   statusChanged: boolean;
 }
 
-export const FINISHED_STATES: ReadonlySet<TaskRecord['state']> = new Set(['done', 'failed', 'cancelled']);
-
-export function isFinished(task: TaskRecord): boolean {
-  return FINISHED_STATES.has(task.state);
-}
+// One definition of "finished", the task model's; re-exported for the view code.
+export { isFinished } from '../model/taskModel';
 
 export class TaskMirror {
   readonly loops = new Map<number, LoopRecord>();
@@ -95,5 +92,5 @@ export class TaskMirror {
 function sameStatus(a: StatusRecord | null, b: StatusRecord): boolean {
   return !!a && a.tick === b.tick && a.tasksLive === b.tasksLive && a.tasksTotal === b.tasksTotal
     && a.ready === b.ready && a.paused === b.paused && a.pauseDescription === b.pauseDescription
-    && a.dropped === b.dropped;
+    && a.dropped === b.dropped && a.sampling.join('\n') === b.sampling.join('\n');
 }

@@ -43,6 +43,7 @@ export interface TaskTreeOptions {
 }
 
 export const taskNodeId = (id: number): NodeId => `task:${id}`;
+export const taskIdOfNode = (id: NodeId): number | undefined => (id.startsWith('task:') ? Number(id.slice(5)) : undefined);
 export const loopNodeId = (id: number): NodeId => `loop:${id}`;
 export const finishedNodeId = (loop: number): NodeId => `finished:${loop}`;
 

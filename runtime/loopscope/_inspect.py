@@ -12,11 +12,11 @@ import sys
 import types
 import time
 import weakref
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 __all__ = [
-    "safe_repr", "result_repr", "safe_str", "raise_location", "user_site", "wait_target", "future_label",
-    "coro_chain", "FrameRegistry", "is_internal_file", "is_skipped_file", "shared",
+    "safe_repr", "result_repr", "safe_str", "raise_location", "user_site", "wait_target", "wait_target_of", "future_label",
+    "coro_chain", "FrameRegistry", "is_internal_file", "is_skipped_file", "shared", "drop_own_frame",
 ]
 
 _ASYNCIO_DIR = os.path.dirname(asyncio.__file__) + os.sep
@@ -25,7 +25,19 @@ _LOOPSCOPE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _STDLIB_DIRS = tuple({os.path.realpath(os.path.dirname(os.__file__)) + os.sep, os.path.dirname(os.__file__) + os.sep})
 _SITE_MARKERS = (os.sep + "site-packages" + os.sep, os.sep + "dist-packages" + os.sep)
 
+def drop_own_frame(exc: BaseException, code: Any) -> None:
+    """Takes the frame of a patch (running `code`) off the top of `exc`'s traceback: an exception
+    that escapes asyncio or threading through one of loopscope's patches then prints as in a plain
+    run. The caller re-raises it with a bare `raise`, which adds no frame back."""
+    tb = exc.__traceback__
+    if tb is not None and tb.tb_frame.f_code is code:
+        exc.__traceback__ = tb.tb_next
+
+
 _skip_cache: Dict[str, bool] = {}
+# Coroutine wrappers of loopscope's own (type -> attribute holding the real coroutine): a task on
+# a foreign loop runs one (see _foreign.StepTimer); chains and waits read the real one.
+WRAPPER_TYPES: Dict[type, str] = {}
 _internal_cache: Dict[str, bool] = {}
 
 
@@ -204,6 +216,8 @@ def coro_chain(coro: Any) -> Tuple[List[Tuple[Any, Any, str]], Any]:
     """Outermost-first [(awaitable, frame, kind)] following cr_await/ag_await/gi_yieldfrom,
     plus the leaf object that is not a coroutine (a future iterator, an asend object…)."""
     out: List[Tuple[Any, Any, str]] = []
+    if type(coro) in WRAPPER_TYPES:
+        coro = getattr(coro, WRAPPER_TYPES[type(coro)])
     for _ in range(256):
         if coro is None:
             break
@@ -247,93 +261,192 @@ def _frame_rule(frame: Any) -> Optional[Dict[str, Any]]:
     code = frame.f_code
     fn = code.co_filename
     if not fn.startswith(_ASYNCIO_DIR):
-        return None
-    mod = fn[len(_ASYNCIO_DIR):]
-    name = code.co_name
-    if mod == "tasks.py":
-        if name == "sleep":
-            delay = _local(frame, "delay")
-            t: Dict[str, Any] = {"kind": "sleep", "label": "sleep %s s" % _num(delay)}
-            h = _local(frame, "h")
-            if h is not None and hasattr(h, "when"):
-                try:
-                    loop = _local(frame, "loop") or h._loop
-                    t["untilEpochMs"] = round((time.time() + (h.when() - loop.time())) * 1000.0, 1)
-                except Exception:
-                    pass
-            return t
-        if name == "__sleep0":
-            return {"kind": "yield", "label": "yield (sleep 0)"}
-        if name in ("wait_for",):
-            return {"kind": "other", "label": "wait_for"}
-        if name in ("wait", "_wait"):
-            return {"kind": "other", "label": "asyncio.wait"}
-        return None
-    if mod == "queues.py":
-        q = _local(frame, "self")
-        detail = None
-        if q is not None:
+        return _library_rule(fn, code.co_name) if _LIBRARY_MARK in fn else None
+    rule = _MODULE_RULES.get(fn[len(_ASYNCIO_DIR):])
+    return rule(frame, code.co_name) if rule is not None else None
+
+
+def _tasks_rule(frame: Any, name: str) -> Optional[Dict[str, Any]]:
+    if name == "sleep":
+        delay = _local(frame, "delay")
+        t: Dict[str, Any] = {"kind": "sleep", "label": "sleep %s s" % _num(delay)}
+        h = _local(frame, "h")
+        if h is not None and hasattr(h, "when"):
             try:
-                detail = "%s maxsize=%d qsize=%d" % (type(q).__name__, q.maxsize, q.qsize())
-            except Exception:
-                pass
-        t = None
-        if name == "get":
-            t = {"kind": "queue.get", "label": type(q).__name__ + ".get" if q is not None else "Queue.get"}
-        elif name == "put":
-            t = {"kind": "queue.put", "label": type(q).__name__ + ".put" if q is not None else "Queue.put"}
-        elif name == "join":
-            t = {"kind": "other", "label": "Queue.join"}
-        if t is not None and detail:
-            t["detail"] = detail
-        return t
-    if mod == "locks.py":
-        obj = _local(frame, "self")
-        cls = None
-        for c in type(obj).__mro__ if obj is not None else ():
-            if c.__name__ in _LOCK_KIND and c.__module__ == "asyncio.locks":
-                cls = c.__name__
-                break
-        if cls is None:
-            if type(obj).__name__ == "Barrier":
-                return {"kind": "other", "label": "Barrier.wait"}
-            return None
-        label = type(obj).__name__ + "." + name
-        t = {"kind": _LOCK_KIND[cls], "label": label}
-        if _LOCK_KIND[cls] == "semaphore":
-            try:
-                t["detail"] = "%s value=%d" % (type(obj).__name__, obj._value)
+                loop = _local(frame, "loop") or h._loop
+                t["untilEpochMs"] = round((time.time() + (h.when() - loop.time())) * 1000.0, 1)
             except Exception:
                 pass
         return t
-    if mod == "streams.py":
-        if name in _STREAM_READ:
-            return {"kind": "stream.read", "label": "StreamReader." + name.lstrip("_")}
-        if name in _STREAM_WRITE:
-            return {"kind": "stream.write", "label": "StreamWriter.drain"}
+    if name == "__sleep0":
+        return {"kind": "yield", "label": "yield (sleep 0)"}
+    if name in ("wait_for",):
+        return {"kind": "other", "label": "wait_for"}
+    if name in ("wait", "_wait"):
+        return {"kind": "other", "label": "asyncio.wait"}
+    return None
+
+
+def _queues_rule(frame: Any, name: str) -> Optional[Dict[str, Any]]:
+    q = _local(frame, "self")
+    detail = None
+    if q is not None:
+        try:
+            detail = "%s maxsize=%d qsize=%d" % (type(q).__name__, q.maxsize, q.qsize())
+        except Exception:
+            pass
+    t: Optional[Dict[str, Any]] = None
+    if name == "get":
+        t = {"kind": "queue.get", "label": type(q).__name__ + ".get" if q is not None else "Queue.get"}
+    elif name == "put":
+        t = {"kind": "queue.put", "label": type(q).__name__ + ".put" if q is not None else "Queue.put"}
+    elif name == "join":
+        t = {"kind": "other", "label": "Queue.join"}
+    if t is not None and detail:
+        t["detail"] = detail
+    return t
+
+
+_lock_classes: Dict[type, Optional[str]] = {}
+
+
+def _lock_class(t: type) -> Optional[str]:
+    # The asyncio.locks class a type derives from, found once per type.
+    if t in _lock_classes:
+        return _lock_classes[t]
+    found = None
+    for c in t.__mro__:
+        if c.__name__ in _LOCK_KIND and c.__module__ == "asyncio.locks":
+            found = c.__name__
+            break
+    if len(_lock_classes) < 1000:
+        _lock_classes[t] = found
+    return found
+
+
+def _locks_rule(frame: Any, name: str) -> Optional[Dict[str, Any]]:
+    obj = _local(frame, "self")
+    if obj is None:
         return None
-    if mod in ("selector_events.py", "base_events.py", "proactor_events.py"):
-        if name in _SOCK_READ:
-            return {"kind": "socket.read", "label": "loop." + name, **_sock_detail(frame)}
-        if name in _SOCK_WRITE:
-            return {"kind": "socket.write", "label": "loop." + name, **_sock_detail(frame)}
-        if name in ("getaddrinfo", "getnameinfo"):
-            return {"kind": "executor", "label": "loop." + name, "detail": "default executor"}
+    cls = _lock_class(type(obj))
+    if cls is None:
+        if type(obj).__name__ == "Barrier":
+            return {"kind": "other", "label": "Barrier.wait"}
         return None
-    if mod in ("subprocess.py", "base_subprocess.py"):
-        if name in ("wait", "_wait", "communicate"):
-            proc = _local(frame, "self")
-            pid = getattr(proc, "pid", None) if proc is not None else None
-            t = {"kind": "subprocess", "label": "Process." + name.lstrip("_")}
-            if isinstance(pid, int):
-                t["detail"] = "pid %d" % pid
-            return t
+    label = type(obj).__name__ + "." + name
+    t = {"kind": _LOCK_KIND[cls], "label": label}
+    if _LOCK_KIND[cls] == "semaphore":
+        try:
+            t["detail"] = "%s value=%d" % (type(obj).__name__, obj._value)
+        except Exception:
+            pass
+    return t
+
+
+def _streams_rule(frame: Any, name: str) -> Optional[Dict[str, Any]]:
+    if name in _STREAM_READ:
+        return {"kind": "stream.read", "label": "StreamReader." + name.lstrip("_")}
+    if name in _STREAM_WRITE:
+        return {"kind": "stream.write", "label": "StreamWriter.drain"}
+    if name == "wait_closed":  # the close waiter: the transport's connection_lost
+        return {"kind": "stream.write", "label": "StreamWriter.wait_closed"}
+    if name in ("open_connection", "open_unix_connection"):
+        return {"kind": "socket.write", "label": "asyncio." + name}
+    return None
+
+
+# Loop methods that await a transport's waiter (resolved once its protocol is connected, or its
+# TLS handshake done): named by the call, not by the bare Future they await.
+_TRANSPORT_SETUP = {
+    "_accept_connection2": ("socket.read", "Server: accepted connection setup"),
+    "_create_connection_transport": ("socket.write", "loop.create_connection"),
+    "create_connection": ("socket.write", "loop.create_connection"),
+    "create_unix_connection": ("socket.write", "loop.create_unix_connection"),
+    "connect_accepted_socket": ("socket.read", "loop.connect_accepted_socket"),
+    "start_tls": ("socket.read", "loop.start_tls (TLS handshake)"),
+    "create_datagram_endpoint": ("socket.read", "loop.create_datagram_endpoint"),
+    "connect_read_pipe": ("stream.read", "loop.connect_read_pipe"),
+    "connect_write_pipe": ("stream.write", "loop.connect_write_pipe"),
+    "_make_subprocess_transport": ("subprocess", "subprocess start"),
+    "_make_unix_subprocess_transport": ("subprocess", "subprocess start"),
+    "wait_closed": ("other", "Server.wait_closed"),
+    "shutdown_default_executor": ("executor", "loop.shutdown_default_executor"),
+    "drain": ("socket.write", "loop.sendfile"),  # the sendfile fallback's write buffer
+}
+
+
+_LIBRARY_MARK = os.sep + "aiohttp" + os.sep
+_AIOHTTP_READ = {"read", "readany", "readline", "readchunk", "readexactly", "readuntil", "_wait", "text", "json",
+                 "iter_chunked", "receive", "receive_str", "receive_bytes", "receive_json", "__anext__"}
+
+
+def _library_rule(fn: str, name: str) -> Optional[Dict[str, Any]]:
+    # aiohttp: response bodies and websocket messages (reads), and the request itself.
+    base = fn.replace(os.sep, "/").rsplit("/aiohttp/", 1)
+    if len(base) != 2:
         return None
-    if mod == "threads.py" and name == "to_thread":
+    mod = base[1]
+    if mod in ("streams.py", "client_reqrep.py", "client_ws.py", "web_ws.py", "web_request.py") and name in _AIOHTTP_READ:
+        owner = {"streams.py": "StreamReader", "client_reqrep.py": "ClientResponse", "client_ws.py": "ClientWebSocketResponse",
+                 "web_ws.py": "WebSocketResponse", "web_request.py": "Request"}[mod]
+        return {"kind": "stream.read", "label": "aiohttp %s.%s" % (owner, name.lstrip("_"))}
+    if mod == "client.py" and name in ("_request", "__aenter__", "_ws_connect"):
+        return {"kind": "socket.read", "label": "aiohttp request"}
+    return None
+
+
+def _sockets_rule(frame: Any, name: str) -> Optional[Dict[str, Any]]:
+    if name == "serve_forever":
+        srv = _local(frame, "self")
+        t: Dict[str, Any] = {"kind": "socket.read", "label": "Server.serve_forever"}
+        try:
+            t["detail"] = ", ".join("%s:%s" % s.getsockname()[:2] for s in srv.sockets)
+        except Exception:
+            pass
+        return t
+    if name in _SOCK_READ:
+        return {"kind": "socket.read", "label": "loop." + name, **_sock_detail(frame)}
+    if name in _SOCK_WRITE:
+        return {"kind": "socket.write", "label": "loop." + name, **_sock_detail(frame)}
+    if name in ("getaddrinfo", "getnameinfo"):
+        return {"kind": "executor", "label": "loop." + name, "detail": "default executor"}
+    setup = _TRANSPORT_SETUP.get(name)
+    if setup is not None:
+        return {"kind": setup[0], "label": setup[1]}
+    return None
+
+
+def _subprocess_rule(frame: Any, name: str) -> Optional[Dict[str, Any]]:
+    if name in ("wait", "_wait", "communicate"):
+        proc = _local(frame, "self")
+        pid = getattr(proc, "pid", None) if proc is not None else None
+        t = {"kind": "subprocess", "label": "Process." + name.lstrip("_")}
+        if isinstance(pid, int):
+            t["detail"] = "pid %d" % pid
+        return t
+    return None
+
+
+def _threads_rule(frame: Any, name: str) -> Optional[Dict[str, Any]]:
+    if name == "to_thread":
         return {"kind": "executor", "label": "to_thread", "detail": "default executor"}
-    if mod == "taskgroups.py" and name in ("__aexit__", "_aexit"):
+    return None
+
+
+def _taskgroups_rule(frame: Any, name: str) -> Optional[Dict[str, Any]]:
+    if name in ("__aexit__", "_aexit"):
         return {"kind": "other", "label": "TaskGroup: waiting for its tasks"}
     return None
+
+
+# What a suspended frame in each asyncio module waits on, by its function name.
+_MODULE_RULES: Dict[str, Callable[[Any, str], Optional[Dict[str, Any]]]] = {
+    "tasks.py": _tasks_rule, "queues.py": _queues_rule, "locks.py": _locks_rule, "streams.py": _streams_rule,
+    "selector_events.py": _sockets_rule, "base_events.py": _sockets_rule, "proactor_events.py": _sockets_rule,
+    "unix_events.py": _sockets_rule, "windows_events.py": _sockets_rule,
+    "subprocess.py": _subprocess_rule, "base_subprocess.py": _subprocess_rule, "threads.py": _threads_rule,
+    "taskgroups.py": _taskgroups_rule,
+}
 
 
 def _sock_detail(frame: Any) -> Dict[str, Any]:
@@ -355,8 +468,16 @@ def _num(v: Any) -> str:
     return "?"
 
 
+# Futures made by asyncio.wrap_future (run_in_executor's): a done one no longer holds the callback
+# that links it to its executor job, so a wait on it that is ending is told apart by this (see
+# _taskhooks.install_wrap_future).
+EXECUTOR_FUTURES: "weakref.WeakSet[Any]" = weakref.WeakSet()
+
+
 def _is_executor_future(fut: Any) -> bool:
     try:
+        if fut in EXECUTOR_FUTURES:
+            return True
         cbs = fut._callbacks or ()
     except Exception:
         return False
@@ -376,11 +497,12 @@ def future_label(fut: Any) -> str:
     return type(fut).__qualname__
 
 
-def wait_target(task: Any, session: Any, cancelled: bool = False,
+def wait_target(task: Any, session: Any, ending: bool = False,
                 yield_site: bool = True) -> Optional[Dict[str, Any]]:
     """WaitTarget for a suspended task, {'kind':'yield'} for a task that yielded and is ready,
-    None for a task that has not started yet or was just woken. `cancelled`: classify the wait
-    that is being cancelled right now (its future is already done). `yield_site`: give a ready
+    None for a task that has not started yet or was just woken. `ending`: classify the wait that
+    is ending right now (its future is already done: the task was woken or cancelled, and its
+    step has not run yet). `yield_site`: give a ready
     task's line too (it costs that coroutine a frame object for the rest of its life).
     `task` may be a weak reference to it (a TaskInfo): other threads pass one (see below)."""
     try:
@@ -398,20 +520,29 @@ def wait_target(task: Any, session: Any, cancelled: bool = False,
             task = None
         if done:
             return None
-        return _wait_target(w, coro, session, cancelled, yield_site)
+        if type(coro) in WRAPPER_TYPES:
+            coro = getattr(coro, WRAPPER_TYPES[type(coro)])
+        return _wait_target(w, coro, session, ending, yield_site)
     except Exception:  # a concurrently mutating task must not break the batch
         return {"kind": "other", "label": "unknown"}
 
 
-def _wait_target(w: Any, coro: Any, session: Any, cancelled: bool, yield_site: bool) -> Optional[Dict[str, Any]]:
-    if w is None and not cancelled:
+def wait_target_of(fut: Any, coro: Any, session: Any) -> Optional[Dict[str, Any]]:
+    """The wait on `fut` that is ending now, for a task whose coroutine is `coro` (a foreign loop's
+    task has cleared its _fut_waiter by then, see _foreign.StepTimer)."""
+    return _wait_target(fut, coro, session, True, True)
+
+
+def _wait_target(w: Any, coro: Any, session: Any, ending: bool, yield_site: bool) -> Optional[Dict[str, Any]]:
+    if w is None and not ending:
         return _ready_target(coro, yield_site)
-    if w is not None and w.done() and not cancelled:
+    if w is not None and w.done() and not ending:
         return None
     # What the awaited future says is read first and the future let go before the frame walk:
     # a pending future's callbacks hold its waiting task (see wait_target).
     target: Optional[Dict[str, Any]] = None
     fallback: Optional[Dict[str, Any]] = None
+    plain = None  # a plain future, named only if no rule names the wait (see below)
     if w is not None:
         if isinstance(w, asyncio.Task):
             info = session.task_info(w)
@@ -423,40 +554,67 @@ def _wait_target(w: Any, coro: Any, session: Any, cancelled: bool, yield_site: b
             ids = [i.id for i in (session.task_info(k) for k in kids) if i is not None]
             target = {"kind": "gather", "label": "gather(%d)" % len(kids), "tasks": ids}
             kids = None
-        elif _is_executor_future(w):
-            fallback = {"kind": "executor", "label": "executor job"}
+        elif ending:  # on the loop thread, where holding it longer costs nothing: read if needed
+            plain = w
         else:
-            fid = session.future_ids.get(id(w))
-            fallback = {"kind": "future", "label": future_label(w)}
-            if fid is not None:
-                fallback["future"] = fid
+            fallback = _plain_future(w, session)
         w = None
     chain, _leaf = coro_chain(coro)
     site = None
+    user_at = -1
     internal = _internal_cache.get
-    for _c, f, _k in reversed(chain):
+    for i in range(len(chain) - 1, -1, -1):
+        f = chain[i][1]
         fn = f.f_code.co_filename
         r = internal(fn)
         if r is None:
             r = is_internal_file(fn)
-        if not r:
+        if not r and not (_LIBRARY_MARK in fn and _library_rule(fn, f.f_code.co_name) is not None):
+            # (a library wait the rules name, e.g. an aiohttp read, is the user's call, not their line)
             site = {"file": fn, "line": f.f_lineno}
+            user_at = i
             break
+    if user_at >= 0:
+        # Named at the level the user wrote it: the call their line awaits (`await q.join()` is
+        # Queue.join; the Event.wait inside it is in the await chain), outermost first. It wins
+        # over the task or gather that call awaits inside (`proc.communicate()` gathers its pipes),
+        # whose ids it keeps.
+        for _c, f, _k in chain[user_at + 1:]:
+            named = _frame_rule(f)
+            if named is not None:
+                if target is not None:
+                    named.update((k, v) for k, v in target.items() if k in ("task", "tasks"))
+                target = named
+                break
     if target is None:
         for _c, f, _k in reversed(chain):
             target = _frame_rule(f)
             if target is not None:
                 break
     if target is None:
+        if plain is not None:
+            fallback = _plain_future(plain, session)
+            plain = None
         if fallback is not None:
             target = fallback
-        else:  # cancelled while waiting on no future
+        else:  # ending (cancelled) while waiting on no future
             if not chain or (chain[0][2] == "coroutine" and _not_started(chain[0][0])):
                 return None
             target = {"kind": "yield", "label": "yield"}
     if site is not None:
         target["site"] = site
     return target
+
+
+def _plain_future(w: Any, session: Any) -> Dict[str, Any]:
+    """A wait on a future no rule names: an executor job, or the future itself."""
+    if _is_executor_future(w):
+        return {"kind": "executor", "label": "executor job"}
+    fid = session.future_ids.get(id(w))
+    t: Dict[str, Any] = {"kind": "future", "label": future_label(w)}
+    if fid is not None:
+        t["future"] = fid
+    return t
 
 
 def _ready_target(coro: Any, with_site: bool) -> Optional[Dict[str, Any]]:

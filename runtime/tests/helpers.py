@@ -64,7 +64,7 @@ class Consumer:
     def __init__(self, argv: Sequence[str], options: Optional[Dict[str, Any]] = None,
                  flags: Sequence[str] = (), token: Optional[str] = None, welcome: bool = True,
                  refuse: Optional[str] = None, protocol: int = 1, env: Optional[Dict[str, str]] = None,
-                 stdin: Optional[bytes] = None, cwd: Optional[str] = None) -> None:
+                 stdin: Optional[bytes] = None, cwd: Optional[str] = None, configure: bool = True) -> None:
         self.token = token or secrets.token_hex(16)
         self.srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.srv.bind(("127.0.0.1", 0))
@@ -115,6 +115,8 @@ class Consumer:
         self._send(msg)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
+        if configure and protocol == 1:  # launch mode waits for configurationDone (issue 12); tests that set
+            self.request("configurationDone")  # breakpoints first pass configure=False
 
     # --- plumbing ---------------------------------------------------------------------------
     def _drain(self, name: str) -> None:

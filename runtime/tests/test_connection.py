@@ -255,7 +255,10 @@ class RetentionTest(unittest.TestCase):
         stats = c.find("stats")[-1]
         # + asyncio.run's shutdown_asyncgens and shutdown_default_executor tasks
         self.assertEqual(stats["tasksTotal"], n + 4)
-        self.assertEqual(len(created) + sum(b["dropped"] for b in c.batches) >= n + 2, True)
+        # Each task announced or counted (tasks.unlisted), none dropped.
+        unlisted = sum(u["count"] for u in c.find("tasks.unlisted"))
+        self.assertEqual(sum(b["dropped"] for b in c.batches), 0)
+        self.assertEqual(len(created) + unlisted, n + 4)
 
 
 try:
@@ -293,10 +296,13 @@ class ExitBurstTest(unittest.TestCase):
         self.assertEqual(seqs, list(range(seqs[0], seqs[0] + len(seqs))), "no batch lost")
         stats = c.find("stats")[-1]
         created = len(c.find("task.created"))
-        dropped = sum(b["dropped"] for b in c.batches)
+        unlisted = sum(u["count"] for u in c.find("tasks.unlisted"))
         self.assertEqual(stats["tasksTotal"], 30003)
-        # Every task is either announced or counted as dropped; nothing vanishes silently.
-        self.assertGreaterEqual(created + dropped, stats["tasksTotal"])
+        # Every task is either announced or counted (tasks.unlisted); none is dropped, and each
+        # announced one is also told to have ended.
+        self.assertEqual(sum(b["dropped"] for b in c.batches), 0)
+        self.assertEqual(created + unlisted, stats["tasksTotal"])
+        self.assertEqual(len(c.find("task.done")), created)
         self.assertEqual(c.batches[-1]["events"][-1]["kind"] in ("stats", "process.exit"), True)
         self.assertEqual(len(c.find("process.exit")), 1)
 

@@ -83,6 +83,10 @@ class FindingsTest(unittest.TestCase):
             self.assertEqual(internal[0]["name"].split(".")[-1], "wait")
             self.assertEqual(ch["frames"][0], internal[0], "innermost first")
         self.assertEqual(f["location"]["file"], prog)
+        # How long the loop had sat idle when the stall was confirmed (STALL_DELAY is 1 s).
+        self.assertIsNotNone(f["durationMs"])
+        self.assertGreaterEqual(f["durationMs"], 1000.0)
+        self.assertIn("stalled for %.1f s" % (f["durationMs"] / 1000.0), f["message"])
         c.kill()
 
 

@@ -1,14 +1,33 @@
-# Validates every shared wire fixture (test/fixtures/wire) with _wire.py, the Python decoder, and
-# checks the fixtures cover every message type, event kind, wait kind and command in the protocol.
+# Validates every shared wire fixture (test/fixtures/wire) with _wire.py, the Python decoder,
+# checks the fixtures cover every message type, event kind, wait kind and command in the protocol,
+# and checks the hash pin (protocol/generated.lock.json): the schema, every generated file, fixture
+# and docs table are what scripts/gen-protocol.mjs last generated (no Node needed here).
 from __future__ import annotations
 
+import hashlib
 import json
 import pathlib
 import unittest
 
+import loopscope
 from loopscope import _wire
 
-FIXTURES = pathlib.Path(__file__).resolve().parents[2] / "test" / "fixtures" / "wire"
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "test" / "fixtures" / "wire"
+REGENERATE = "run `npm run gen:protocol` (never edit generated files or fixtures by hand)"
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _doc_section(text: str, name: str) -> str:
+    begin = "<!-- generated:%s (from protocol/schema.json; run `npm run gen:protocol`) -->" % name
+    end = "<!-- /generated:%s -->" % name
+    a, b = text.find(begin), text.find(end)
+    if a < 0 or b < a:
+        raise AssertionError("docs/protocol.md: markers of generated section %r are missing; %s" % (name, REGENERATE))
+    return text[a + len(begin) + 1:b - 1]
 
 
 def _valid_files():
@@ -58,6 +77,38 @@ class WireFixtureTest(unittest.TestCase):
         self.assertEqual(_wire.WAIT_KINDS - waits, set())
         self.assertEqual(_wire.COMMANDS - commands, set())
         self.assertEqual(_wire.COMMANDS - bodies, set())
+
+    def test_every_event_kind_and_command_has_its_fixture(self) -> None:
+        names = {f.name for f in _valid_files()}
+        for kind in _wire.EVENT_KINDS:
+            self.assertIn("event-%s.json" % kind, names)
+        for command in _wire.COMMANDS:
+            self.assertIn("request-%s.json" % command, names)
+            self.assertIn("response-%s.json" % command, names)
+
+    def test_generated_files_match_the_hash_pin(self) -> None:
+        lock = json.loads((ROOT / "protocol" / "generated.lock.json").read_text("utf-8"))
+        schema_hash = _sha256((ROOT / "protocol" / "schema.json").read_bytes())
+        self.assertEqual(schema_hash, lock["schemaSha256"], "protocol/schema.json changed since it was generated: " + REGENERATE)
+        self.assertEqual(_wire.SCHEMA_SHA256, schema_hash, "_wire_schema.py is stale: " + REGENERATE)
+        for rel, digest in lock["files"].items():
+            with self.subTest(file=rel):
+                path = ROOT / rel
+                self.assertTrue(path.exists(), "%s is missing: %s" % (rel, REGENERATE))
+                self.assertEqual(_sha256(path.read_bytes()), digest, "%s was edited by hand or is stale: %s" % (rel, REGENERATE))
+        on_disk = {p.relative_to(ROOT).as_posix() for p in FIXTURES.rglob("*.json")}
+        extra = sorted(on_disk - set(lock["files"]))
+        self.assertEqual(extra, [], "fixtures not generated from the schema's examples: " + REGENERATE)
+        docs = (ROOT / "docs" / "protocol.md").read_text("utf-8")
+        for name, digest in lock["docSections"].items():
+            with self.subTest(docs=name):
+                self.assertEqual(_sha256(_doc_section(docs, name).encode("utf-8")), digest,
+                                 "docs/protocol.md table %r was edited by hand: %s" % (name, REGENERATE))
+
+    def test_the_version_has_one_source(self) -> None:
+        version = json.loads((ROOT / "package.json").read_text("utf-8"))["version"]
+        self.assertEqual(_wire.PACKAGE_VERSION, version, "package.json's version changed: " + REGENERATE)
+        self.assertEqual(loopscope.__version__, version)
 
     def test_decoder_errors_are_actionable(self) -> None:
         with self.assertRaises(_wire.WireError) as cm:

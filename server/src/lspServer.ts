@@ -1,356 +1,297 @@
-// Wires the analysis to LSP: document sync (incremental), pushed diagnostics, quick fixes and
-// "fix all" code actions, `loopscope.rules.<code>.severity` configuration, workspace indexing and
-// re-checking importers. Handlers only translate between LSP shapes and the Analyzer.
-import { fileURLToPath, pathToFileURL } from 'node:url';
+// The language server's connection wiring: each LSP message is routed to the module that owns it
+// (settings, documents, diagnostics scheduling, code actions, capabilities) and the Analyzer.
+// Handlers for notifications only record state; analysis happens when the scheduler says so.
+import { VERSION } from '../../extension/protocol/version';
 import {
   CodeAction,
-  CodeActionKind,
   CodeActionParams,
   Connection,
-  Diagnostic,
-  DiagnosticSeverity,
-  DidChangeConfigurationNotification,
-  DidChangeWatchedFilesNotification,
+  DidChangeConfigurationParams,
+  DidChangeTextDocumentParams,
+  DidChangeWatchedFilesParams,
+  DidCloseTextDocumentParams,
+  DidOpenTextDocumentParams,
   FileChangeType,
   InitializeParams,
   InitializeResult,
   NotificationType,
-  Range,
-  TextDocumentSyncKind,
-  TextEdit,
+  RequestType,
+  WorkspaceFoldersChangeEvent,
 } from 'vscode-languageserver/node';
 import { Analyzer } from './analysis/analyzer';
-import { Finding, RULE_CODES, RuleCode } from './analysis/rules';
-import { PySource } from './analysis/syntax';
+import { ClientFeatures, clientFeatures, registerDynamic, serverCapabilities } from './capabilities';
+import { codeActionsFor } from './codeActions';
+import { DiagnosticsScheduler, skippedDiagnostic, toDiagnostics } from './diagnostics';
+import { DocumentStore, isPythonDocument, uriToPath } from './documents';
+import { MessageFraming } from './inputFraming';
+import { collapseChanges, diffAsChange } from './textEdits';
+import type { TextChange } from './analysis/syntax';
+import { CONFIG_SECTION, SettingsStore } from './settings';
 
-export const FIX_ALL_KIND = 'source.fixAll.loopscope';
-export const CONFIG_SECTION = 'loopscope';
+export { FIX_ALL_KIND } from './capabilities';
+export { CONFIG_SECTION } from './settings';
 
 /** Sent once the workspace folders are indexed (tests and clients can wait on it). */
 export const IndexedNotification = new NotificationType<{ files: number; skipped: number; ms: number }>('loopscope/indexed');
 
-type Severity = 'error' | 'warning' | 'information' | 'hint' | 'off';
-const DEFAULT_SEVERITY: Record<RuleCode, Severity> = {
-  'never-awaited': 'warning',
-  'coroutine-in-condition': 'warning',
-  'coroutine-misused': 'error',
-  'dangling-task': 'warning',
-  'blocking-call-in-async': 'warning',
-};
-const SEVERITY: Record<Exclude<Severity, 'off'>, DiagnosticSeverity> = {
-  error: DiagnosticSeverity.Error,
-  warning: DiagnosticSeverity.Warning,
-  information: DiagnosticSeverity.Information,
-  hint: DiagnosticSeverity.Hint,
-};
+/** The server process's memory (bytes); `gc: true` collects first when node runs with --expose-gc. */
+export interface MemoryUsage {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+  collected: boolean;
+}
+export const MemoryUsageRequest = new RequestType<{ gc?: boolean } | null, MemoryUsage, void>('loopscope/memoryUsage');
 
-interface Settings {
-  rules?: Partial<Record<string, { severity?: string }>>;
+export interface LspServerOptions {
+  /** Folder holding tree-sitter.wasm and tree-sitter-python.wasm (the bundle's own folder). */
+  wasmDir?: string;
 }
 
-export function startServer(connection: Connection, wasmDir: string | undefined): void {
-  let analyzer: Analyzer | undefined;
-  const ready = Analyzer.create({ wasmDir }).then((a) => (analyzer = a));
-  const uriToPath = new Map<string, string>();
-  const pathToUri = new Map<string, string>();
-  const versions = new Map<string, number | undefined>();
-  let severities: Record<RuleCode, Severity> = { ...DEFAULT_SEVERITY };
-  let hasConfigurationCapability = false;
-  let hasWatchCapability = false;
-  let hasWorkspaceFoldersCapability = false;
-  let folders: string[] = [];
-  let initSettings: Settings | undefined;
-  const pending = new Set<string>();
-  let flushScheduled = false;
+export class LspServer {
+  private analyzer: Analyzer | undefined;
+  private readonly ready: Promise<Analyzer>;
+  private readonly documents = new DocumentStore();
+  private readonly settings: SettingsStore;
+  private readonly scheduler: DiagnosticsScheduler;
+  private readonly framing = new MessageFraming();
+  private features: ClientFeatures = clientFeatures({});
+  private folders: string[] = [];
+  private initOptions: unknown;
 
-  const log = (msg: string) => connection.console.log(`[loopscope] ${msg}`);
-
-  const toPath = (uri: string): string => {
-    let p = uriToPath.get(uri);
-    if (!p) {
-      try {
-        p = uri.startsWith('file:') ? fileURLToPath(uri) : uri;
-      } catch {
-        p = uri;
-      }
-      uriToPath.set(uri, p);
-      pathToUri.set(p, uri);
-    }
-    return p;
-  };
-  const toUri = (p: string): string => pathToUri.get(p) ?? pathToFileURL(p).toString();
-
-  const schedule = (uris: Iterable<string>) => {
-    for (const u of uris) pending.add(u);
-    if (flushScheduled) return;
-    flushScheduled = true;
-    // Coalesce a burst of didChange messages that arrived together into one check per file.
-    setImmediate(() => {
-      flushScheduled = false;
-      const batch = [...pending];
-      pending.clear();
-      for (const uri of batch) publish(uri);
+  constructor(private readonly connection: Connection, options: LspServerOptions = {}) {
+    this.settings = new SettingsStore((m) => this.log(m));
+    this.scheduler = new DiagnosticsScheduler((uri) => this.analyse(uri));
+    this.ready = Analyzer.create({ wasmDir: options.wasmDir }).then((a) => {
+      this.analyzer = a;
+      // Documents opened while the grammar loaded are analysed now.
+      this.scheduler.touch(this.documents.uris());
+      return a;
     });
-  };
+    this.ready.catch((err: unknown) => this.log(`could not load the Python grammar, so nothing is analysed: ${errorText(err)}`));
+  }
 
-  const rangeOf = (src: PySource, start: number, end: number): Range => {
-    const s = src.pointAt(start);
-    const e = src.pointAt(end);
-    return { start: { line: s.row, character: s.column }, end: { line: e.row, character: e.column } };
-  };
+  /** Routes every message and starts reading from the connection. */
+  listen(): void {
+    const c = this.connection;
+    c.onInitialize((p) => this.initialize(p));
+    c.onInitialized(() => this.background('initialization', this.initialized()));
+    c.onShutdown(() => this.scheduler.dispose());
+    c.onDidChangeConfiguration((p) => this.background('reading the settings', this.configurationChanged(p)));
+    c.onDidOpenTextDocument((p) => this.opened(p));
+    c.onDidChangeTextDocument((p) => this.changed(p));
+    c.onDidCloseTextDocument((p) => this.background('closing a document', this.closed(p)));
+    c.onDidChangeWatchedFiles((p) => this.background('re-reading changed files', this.watchedFilesChanged(p)));
+    c.onCodeAction((p) => this.codeActions(p));
+    c.onRequest(MemoryUsageRequest, (p) => memoryUsage(p?.gc === true));
+    c.listen();
+  }
 
-  const toDiagnostic = (src: PySource, f: Finding): Diagnostic | undefined => {
-    const sev = severities[f.code] ?? 'warning';
-    if (sev === 'off') return undefined;
-    return { range: rangeOf(src, f.start, f.end), severity: SEVERITY[sev], code: f.code, source: 'loopscope', message: f.message };
-  };
+  /**
+   * Call for every chunk of raw input the connection reads: while a large message is still
+   * arriving, analysing the previous version would only delay the next one.
+   */
+  noteInput(chunk: Uint8Array): void {
+    this.scheduler.noteInput(this.framing.push(chunk));
+  }
 
-  const publish = (uri: string) => {
-    if (!analyzer) return;
-    const p = toPath(uri);
-    if (!analyzer.isOpen(p)) return;
-    const version = versions.get(uri);
-    let diagnostics: Diagnostic[] = [];
+  /** Notification work that finishes later: a failure is logged (a grammar that failed to load is logged once). */
+  private background(what: string, work: Promise<void>): void {
+    work.catch((err: unknown) => {
+      if (!this.analyzer) return;
+      this.log(`${what} failed: ${errorText(err)}`);
+    });
+  }
+
+  private log(message: string): void {
+    this.connection.console.log(`[loopscope] ${message}`);
+  }
+
+  private initialize(params: InitializeParams): InitializeResult {
+    this.features = clientFeatures(params.capabilities);
+    this.folders = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri));
+    if (!this.folders.length && params.rootUri) this.folders = [uriToPath(params.rootUri)];
+    this.initOptions = params.initializationOptions;
+    if (this.initOptions !== undefined && this.initOptions !== null) this.settings.apply(this.initOptions, 'initializationOptions');
+    return { capabilities: serverCapabilities(this.features), serverInfo: { name: 'loopscope', version: VERSION } };
+  }
+
+  private async initialized(): Promise<void> {
+    void registerDynamic(this.connection, this.features, (m) => this.log(m));
+    if (this.features.workspaceFolders) {
+      // Announced statically in the initialize result, so this adds no dynamic registration.
+      this.connection.workspace.onDidChangeWorkspaceFolders((e) => this.background('indexing workspace folders', this.foldersChanged(e)));
+    }
+    await this.ready;
+    await this.readSettings();
+    await this.indexFolders(this.folders);
+  }
+
+  private async readSettings(): Promise<void> {
+    if (!this.features.configuration) return;
     try {
-      const findings = analyzer.check(p);
-      const bad = analyzer.unanalysable(p);
-      const src = analyzer.source(p);
-      if (bad) {
-        diagnostics = [{
-          range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
-          severity: DiagnosticSeverity.Information,
-          source: 'loopscope',
-          code: 'file-skipped',
-          message: `Loopscope did not analyse this file: ${bad.detail}.`,
-        }];
-      } else if (src) {
-        for (const f of findings) {
-          const d = toDiagnostic(src, f);
-          if (d) diagnostics.push(d);
-        }
-      }
+      const section: unknown = await this.connection.workspace.getConfiguration(CONFIG_SECTION);
+      this.settings.apply(section, 'workspace/configuration');
     } catch (err) {
-      log(`analysis failed for ${p}: ${(err as Error).stack ?? err}`);
+      // Without an answer the settings from initializationOptions stay in force.
+      this.log(`could not read configuration: ${errorText(err)}`);
     }
-    void connection.sendDiagnostics({ uri, version, diagnostics });
-  };
+  }
 
-  const recheckDependents = (p: string, extra: string[] = []) => {
-    if (!analyzer) return;
-    const open = new Set(analyzer.openPaths());
-    const deps = [...new Set([...analyzer.dependentsOf(p), ...extra])].filter((d) => open.has(d) && d !== p);
-    schedule(deps.map(toUri));
-  };
+  private async configurationChanged(change: DidChangeConfigurationParams): Promise<void> {
+    if (this.features.configuration) await this.readSettings();
+    else this.settings.applyPush(change.settings);
+    this.scheduler.touch(this.documents.uris());
+  }
 
-  const readSettings = async () => {
-    // Without workspace/configuration, initializationOptions stay in force until a push arrives.
-    let s: Settings | undefined = initSettings;
-    if (hasConfigurationCapability) {
-      try {
-        s = (await connection.workspace.getConfiguration(CONFIG_SECTION)) as Settings | undefined;
-      } catch (err) {
-        log(`could not read configuration: ${(err as Error).message}`);
-      }
+  private async foldersChanged({ added, removed }: WorkspaceFoldersChangeEvent): Promise<void> {
+    const analyzer = await this.ready;
+    for (const f of removed) {
+      const dir = uriToPath(f.uri);
+      this.folders = this.folders.filter((x) => x !== dir);
+      analyzer.forgetFolder(dir);
     }
-    applySettings(s);
-  };
+    const fresh = added.map((f) => uriToPath(f.uri));
+    this.folders.push(...fresh);
+    if (fresh.length) await this.indexFolders(fresh);
+    else this.scheduler.touch(this.documents.uris());
+  }
 
-  const applySettings = (s: Settings | undefined) => {
-    const next: Record<RuleCode, Severity> = { ...DEFAULT_SEVERITY };
-    for (const code of RULE_CODES) {
-      const v = s?.rules?.[code]?.severity;
-      if (v === undefined) continue;
-      const norm = String(v).toLowerCase();
-      if (norm === 'error' || norm === 'warning' || norm === 'information' || norm === 'hint' || norm === 'off') next[code] = norm;
-      else if (norm === 'info') next[code] = 'information';
-      else log(`ignoring loopscope.rules.${code}.severity = ${JSON.stringify(v)} (expected error|warning|information|hint|off)`);
-    }
-    severities = next;
-  };
-
-  connection.onInitialize((params: InitializeParams): InitializeResult => {
-    hasConfigurationCapability = !!params.capabilities.workspace?.configuration;
-    hasWatchCapability = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration;
-    hasWorkspaceFoldersCapability = !!params.capabilities.workspace?.workspaceFolders;
-    folders = (params.workspaceFolders ?? []).map((f) => toPath(f.uri));
-    if (!folders.length && params.rootUri) folders = [toPath(params.rootUri)];
-    initSettings = params.initializationOptions as Settings | undefined;
-    if (initSettings?.rules) applySettings(initSettings);
-    return {
-      capabilities: {
-        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
-        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
-        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
-      },
-      serverInfo: { name: 'loopscope', version: '0.1.0' },
-    };
-  });
-
-  connection.onInitialized(async () => {
-    if (hasConfigurationCapability) {
-      void connection.client.register(DidChangeConfigurationNotification.type, { section: CONFIG_SECTION }).catch(() => undefined);
-    }
-    if (hasWatchCapability) {
-      void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.py' }] }).catch(() => undefined);
-    }
-    if (hasWorkspaceFoldersCapability) {
-      connection.workspace.onDidChangeWorkspaceFolders(async ({ added, removed }) => {
-        await ready;
-        for (const f of removed) {
-          const dir = toPath(f.uri);
-          folders = folders.filter((x) => x !== dir);
-          analyzer!.forgetFolder(dir);
-        }
-        const fresh = added.map((f) => toPath(f.uri));
-        folders.push(...fresh);
-        if (fresh.length) await indexFolders(fresh);
-        else schedule(analyzer!.openPaths().map(toUri));
-      });
-    }
-    await ready;
-    await readSettings();
-    await indexFolders(folders);
-  });
-
-  const indexFolders = async (list: string[]) => {
+  private async indexFolders(list: string[]): Promise<void> {
+    const analyzer = await this.ready;
     const t0 = Date.now();
     let files = 0;
     let skipped = 0;
     for (const folder of list) {
       try {
-        const r = await analyzer!.indexFolder(folder);
+        const r = await analyzer.indexFolder(folder);
         files += r.files;
         skipped += r.skipped.length;
-        for (const s of r.skipped.slice(0, 20)) log(`skipped ${s.path}: ${s.reason}`);
+        for (const s of r.skipped.slice(0, 20)) this.log(`skipped ${s.path}: ${s.reason}`);
       } catch (err) {
-        log(`indexing ${folder} failed: ${(err as Error).message}`);
+        this.log(`indexing ${folder} failed: ${errorText(err)}`);
       }
     }
     const ms = Date.now() - t0;
-    log(`indexed ${files} Python files in ${ms} ms (${skipped} skipped)`);
-    void connection.sendNotification(IndexedNotification, { files, skipped, ms });
+    this.log(`indexed ${files} Python files in ${ms} ms (${skipped} skipped)`);
+    void this.connection.sendNotification(IndexedNotification, { files, skipped, ms });
     // Definitions found by indexing can change open documents' results.
-    schedule(analyzer!.openPaths().map(toUri));
-  };
+    this.scheduler.touch(this.documents.uris());
+  }
 
-  connection.onDidChangeConfiguration(async (change) => {
-    if (hasConfigurationCapability) await readSettings();
-    else {
-      initSettings = (change.settings as Record<string, Settings> | undefined)?.[CONFIG_SECTION];
-      applySettings(initSettings);
-    }
-    if (analyzer) schedule(analyzer.openPaths().map(toUri));
-  });
+  private opened({ textDocument }: DidOpenTextDocumentParams): void {
+    if (!isPythonDocument(textDocument.uri, textDocument.languageId)) return;
+    this.documents.open(textDocument.uri, textDocument.version, textDocument.text);
+    this.scheduler.touch([textDocument.uri]);
+  }
 
-  connection.onDidOpenTextDocument(async ({ textDocument }) => {
-    await ready;
-    const p = toPath(textDocument.uri);
-    // Clients that send every document get silence for non-Python ones.
-    if (textDocument.languageId !== 'python' && !/\.pyi?$/.test(p)) return;
-    versions.set(textDocument.uri, textDocument.version);
-    try {
-      analyzer!.open(p, textDocument.text);
-    } catch (err) {
-      log(`could not parse ${p}: ${(err as Error).message}`);
-    }
-    schedule([textDocument.uri]);
-    recheckDependents(p);
-  });
+  private changed({ textDocument, contentChanges }: DidChangeTextDocumentParams): void {
+    if (!this.documents.change(textDocument.uri, textDocument.version, contentChanges)) return;
+    this.scheduler.touch([textDocument.uri]);
+  }
 
-  connection.onDidChangeTextDocument(async ({ textDocument, contentChanges }) => {
-    await ready;
-    const p = toPath(textDocument.uri);
-    versions.set(textDocument.uri, textDocument.version);
-    const generation = analyzer!.index.generation;
-    try {
-      for (const c of contentChanges) {
-        if ('range' in c) {
-          analyzer!.change(p, [{ range: { start: { row: c.range.start.line, column: c.range.start.character }, end: { row: c.range.end.line, column: c.range.end.character } }, text: c.text }]);
-        } else {
-          analyzer!.change(p, [], c.text);
-        }
-      }
-    } catch (err) {
-      log(`could not apply edit to ${p}: ${(err as Error).message}`);
-    }
-    schedule([textDocument.uri]);
-    // Importers only need a re-check when this module's definitions or imports changed.
-    if (analyzer!.index.generation !== generation) recheckDependents(p);
-  });
+  private async closed({ textDocument }: DidCloseTextDocumentParams): Promise<void> {
+    const p = this.documents.close(textDocument.uri);
+    this.scheduler.forget(textDocument.uri);
+    if (p === undefined) return;
+    void this.connection.sendDiagnostics({ uri: textDocument.uri, diagnostics: [] });
+    const analyzer = await this.ready;
+    // The document may have been opened again while waiting.
+    if (this.documents.isOpen(textDocument.uri) || !analyzer.isOpen(p)) return;
+    const before = analyzer.dependentsOf(p);
+    analyzer.close(p);
+    this.recheckDependents(analyzer, p, before);
+  }
 
-  connection.onDidCloseTextDocument(async ({ textDocument }) => {
-    await ready;
-    const p = toPath(textDocument.uri);
-    const before = analyzer!.dependentsOf(p);
-    analyzer!.close(p);
-    versions.delete(textDocument.uri);
-    void connection.sendDiagnostics({ uri: textDocument.uri, diagnostics: [] });
-    recheckDependents(p, before);
-  });
-
-  connection.onDidChangeWatchedFiles(async ({ changes }) => {
-    await ready;
+  private async watchedFilesChanged({ changes }: DidChangeWatchedFilesParams): Promise<void> {
+    const analyzer = await this.ready;
     for (const c of changes) {
-      const p = toPath(c.uri);
+      const p = uriToPath(c.uri);
       if (!p.endsWith('.py')) continue;
       // Importers are found before the change too: a deleted module has none afterwards.
-      const before = analyzer!.dependentsOf(p);
-      analyzer!.fileChangedOnDisk(p, c.type === FileChangeType.Deleted);
-      recheckDependents(p, before);
+      const before = analyzer.dependentsOf(p);
+      analyzer.fileChangedOnDisk(p, c.type === FileChangeType.Deleted);
+      this.recheckDependents(analyzer, p, before);
     }
-  });
+  }
 
-  connection.onCodeAction(async (params: CodeActionParams): Promise<CodeAction[]> => {
-    await ready;
-    const p = toPath(params.textDocument.uri);
-    const src = analyzer!.source(p);
-    if (!src) return [];
+  private async codeActions(params: CodeActionParams): Promise<CodeAction[]> {
+    const analyzer = await this.ready;
     const uri = params.textDocument.uri;
-    const only = params.context.only;
-    const wants = (kind: string) => !only || only.some((o) => kind === o || kind.startsWith(o + '.'));
-    const toEdit = (e: { start: number; end: number; newText: string }): TextEdit => ({ range: rangeOf(src, e.start, e.end), newText: e.newText });
-    const actions: CodeAction[] = [];
+    // Ranges refer to the latest version: apply what is pending (and publish it) first.
+    this.scheduler.runNow(uri);
+    this.applyPending(analyzer, uri);
     try {
-      if (wants(CodeActionKind.QuickFix)) {
-        const start = src.offsetAt(params.range.start.line, params.range.start.character);
-        const end = src.offsetAt(params.range.end.line, params.range.end.character);
-        for (const { finding, fixes } of analyzer!.fixesAt(p, start, end)) {
-          const diagnostic = toDiagnostic(src, finding);
-          if (!diagnostic) continue;
-          for (const fix of fixes) {
-            actions.push({
-              title: fix.title,
-              kind: CodeActionKind.QuickFix,
-              diagnostics: [diagnostic],
-              isPreferred: fix.preferred,
-              edit: { changes: { [uri]: fix.edits.map(toEdit) } },
-            });
-          }
-          const row = src.pointAt(finding.start).row;
-          const line = src.lineText(row);
-          if (!/#\s*noqa/i.test(line)) {
-            const at = src.offsetAt(row, line.length);
-            actions.push({
-              title: `Ignore \`${finding.code}\` on this line`,
-              kind: CodeActionKind.QuickFix,
-              diagnostics: [diagnostic],
-              edit: { changes: { [uri]: [toEdit({ start: at, end: at, newText: `  # noqa: ${finding.code}` })] } },
-            });
-          }
-        }
-      }
-      if (wants(FIX_ALL_KIND)) {
-        const edits = analyzer!.fixAll(p, (code) => severities[code] !== 'off');
-        if (edits.length) {
-          actions.push({ title: 'Fix all Loopscope problems in this file', kind: FIX_ALL_KIND, edit: { changes: { [uri]: edits.map(toEdit) } } });
-        }
+      return codeActionsFor(analyzer, this.documents.pathOf(uri), params, this.settings.severities);
+    } catch (err) {
+      this.log(`code actions failed for ${uri}: ${errorText(err)}`);
+      return [];
+    }
+  }
+
+  /** Hands a document's pending edits to the analysis; importers are re-checked when its definitions changed. */
+  private applyPending(analyzer: Analyzer, uri: string): void {
+    const pending = this.documents.takePending(uri);
+    if (!pending) return;
+    const p = this.documents.pathOf(uri);
+    const generation = analyzer.index.generation;
+    try {
+      const base = analyzer.text(p);
+      if (pending.fullText !== undefined && base !== undefined) {
+        // A full text for a parsed document becomes the edit it really is.
+        analyzer.change(p, foldChanges(base, [diffAsChange(base, pending.fullText), ...pending.changes]));
+      } else {
+        if (pending.fullText !== undefined) analyzer.change(p, [], pending.fullText);
+        if (pending.changes.length) analyzer.change(p, foldChanges(analyzer.text(p), pending.changes));
       }
     } catch (err) {
-      log(`code actions failed for ${p}: ${(err as Error).message}`);
+      this.log(`could not apply edits to ${p}: ${errorText(err)}`);
     }
-    return actions;
-  });
+    if (analyzer.index.generation !== generation) this.recheckDependents(analyzer, p);
+  }
 
-  connection.listen();
+  private recheckDependents(analyzer: Analyzer, p: string, extra: string[] = []): void {
+    const open = new Set(analyzer.openPaths());
+    const deps = [...new Set([...analyzer.dependentsOf(p), ...extra])].filter((d) => open.has(d) && d !== p);
+    if (deps.length) this.scheduler.touch(deps.map((d) => this.documents.uriOf(d)));
+  }
+
+  /** Brings one document up to date and publishes its diagnostics (called by the scheduler). */
+  private analyse(uri: string): void {
+    const analyzer = this.analyzer;
+    if (!analyzer || !this.documents.isOpen(uri)) return;
+    this.applyPending(analyzer, uri);
+    const p = this.documents.pathOf(uri);
+    if (!analyzer.isOpen(p)) return;
+    let diagnostics = [skippedDiagnostic('the analysis failed (see the Loopscope output)')];
+    try {
+      const findings = analyzer.check(p);
+      const bad = analyzer.unanalysable(p);
+      const src = analyzer.source(p);
+      if (bad) diagnostics = [skippedDiagnostic(bad.detail)];
+      else diagnostics = src ? toDiagnostics(src, findings, this.settings.severities) : [];
+    } catch (err) {
+      this.log(`analysis failed for ${p}: ${errorText(err)}`);
+    }
+    void this.connection.sendDiagnostics({ uri, version: this.documents.version(uri), diagnostics });
+  }
 }
 
+/** One re-parse for a run of edits; a document held as plain text takes them as they are. */
+function foldChanges(base: string | undefined, changes: TextChange[]): TextChange[] {
+  if (base === undefined || changes.length < 2) return changes;
+  return [collapseChanges(base, changes)];
+}
+
+function memoryUsage(collect: boolean): MemoryUsage {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (collect && gc) gc();
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, collected: collect && !!gc };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}

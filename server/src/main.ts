@@ -1,22 +1,37 @@
 // Entry point of the Loopscope language server. `node dist/server.js --stdio` speaks LSP (the
 // connection comes from the transport flag); `node dist/server.js --check <folder>... [--json]` checks
 // folders once and prints the findings (exit code 1 when there are any), for CI and benchmarks.
+// `--help`, or no transport, prints usage instead of starting.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { Analyzer } from './analysis/analyzer';
-import { startServer } from './lspServer';
+import { parseCommandLine, USAGE } from './commandLine';
+import { LspServer } from './lspServer';
 
 const wasmDir = fs.existsSync(path.join(__dirname, 'tree-sitter-python.wasm')) ? __dirname : undefined;
-const checkAt = process.argv.indexOf('--check');
+const command = parseCommandLine(process.argv.slice(2), typeof process.send === 'function');
 
-if (checkAt !== -1) {
-  const folders = process.argv.slice(checkAt + 1).filter((a) => !a.startsWith('--'));
-  void runCheck(folders, process.argv.includes('--json'));
-} else {
-  const connection = createConnection(ProposedFeatures.all);
-  process.on('uncaughtException', (err) => connection.console.error(`[loopscope] unexpected error: ${err.stack ?? err}`));
-  startServer(connection, wasmDir);
+switch (command.kind) {
+  case 'help':
+    process.stdout.write(USAGE);
+    break;
+  case 'usage-error':
+    process.stderr.write(`loopscope server: ${command.message}\n\n${USAGE}`);
+    process.exitCode = 2;
+    break;
+  case 'check':
+    void runCheck(command.folders, command.json);
+    break;
+  case 'lsp': {
+    const connection = createConnection(ProposedFeatures.all);
+    process.on('uncaughtException', (err) => connection.console.error(`[loopscope] unexpected error: ${err.stack ?? String(err)}`));
+    const server = new LspServer(connection, { wasmDir });
+    server.listen();
+    // After listen(), so the library's reader is attached first and sees every chunk.
+    if (command.transport === 'stdio') process.stdin.on('data', (chunk: Buffer) => server.noteInput(chunk));
+    break;
+  }
 }
 
 async function runCheck(folders: string[], json: boolean): Promise<void> {

@@ -3,7 +3,7 @@
 // pass-through of stdout/stdin, --fail-on, --timeout and that --trace writes valid trace-event JSON.
 
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -143,6 +143,29 @@ describe('loopscope CLI', function () {
     assert.equal(f.taskId, t.id);
   });
 
+  it('uvloop: a blocking call and an unretrieved exception are reported, tasks have steps, --fail-on all fails, no tick control is said once', async function () {
+    if (spawnSync(PYTHON, ['-c', 'import uvloop']).status !== 0) {
+      console.log(`      (skipped: uvloop is not installed for ${PYTHON})`);
+      this.skip();
+    }
+    const prog = path.join(ROOT, 'runtime', 'tests', 'programs', 'uvloop_bugs.py');
+    const file = path.join(tmp, `uvloop-${Math.random().toString(36).slice(2)}.json`);
+    const run = await cli(['run', '--python', PYTHON, '--report', file, '--fail-on', 'all', '--', prog]);
+    const report = JSON.parse(readFileSync(file, 'utf8')) as Report;
+    assert.equal(run.stdout, 'done uvloop\n');
+    assert.notEqual(run.code, 0, '--fail-on all gates a uvloop run with findings');
+    assert.equal(report.exitCode, 0);
+    const kinds = report.findings.map((f) => f.kind).sort();
+    assert.deepEqual(kinds, ['blocking-call', 'unretrieved-exception']);
+    const blocking = report.findings.find((f) => f.kind === 'blocking-call');
+    assert.equal(blocking?.location?.line, readFileSync(prog, 'utf8').split('\n').findIndex((l) => l.includes('# BLOCKING LINE')) + 1);
+    assert.ok(report.tasks.some((t) => t.coro === 'run.<locals>.wrapper'), 'the main task is listed');
+    for (const t of report.tasks.filter((x) => x.coro === 'worker')) assert.equal(t.steps, 4);
+    assert.deepEqual(report.loops.map((l) => l.tickControl), [false]);
+    assert.equal(report.limitations.length, 1);
+    assert.equal(run.stderr.split('\n').filter((l) => l.includes('ticks are not counted')).length, 1);
+  });
+
   it('--timeout stops a deadlocked program and still reports the pending tasks and what they wait on', async () => {
     // deadlock.py gives up by itself after 2 s; stop it before that.
     const { run, report } = await runWithReport('deadlock.py', ['--timeout', '1']);
@@ -185,6 +208,12 @@ describe('loopscope CLI', function () {
     const ends = trace.traceEvents.filter((e) => e.ph === 'f').map((e) => e.id);
     assert.deepEqual(starts, ends, 'every flow arrow has both ends');
     assert.ok(starts.length > 0, 'wake-up flows present (the producer wakes the workers through the queue)');
+    // The report and the trace of one run agree on its tick count, and with nothing dropped
+    // every tick has its marker.
+    const meta = (trace as unknown as { otherData: { ticks: number; ticksRecorded: number; ticksMissing?: string } }).otherData;
+    assert.equal(meta.ticks, report.ticks, 'trace and report tick counts');
+    assert.equal(trace.traceEvents.filter((e) => e.ph === 'i' && e.cat === 'tick').length, meta.ticksRecorded);
+    if (report.droppedEvents === 0) assert.equal(meta.ticksRecorded, report.ticks, meta.ticksMissing);
   });
 
   it('shows a live status line only when stderr is a terminal', async () => {
@@ -229,5 +258,26 @@ describe('loopscope CLI', function () {
     assert.equal(r.stdout, 'got:hello there\n');
     assert.equal(r.code, 5);
     assert.equal(r.stderr, '', 'no summary, no status line when stderr is not a TTY');
+  });
+
+  it('short tasks faster than they can be described: exact counts and final states, none left pending, and it says what was counted, not listed (even with --no-summary)', async () => {
+    const file = path.join(tmp, 'churn.json');
+    const trace = path.join(tmp, 'churn-trace.json');
+    const prog = path.join(ROOT, 'runtime', 'tests', 'programs', 'churn.py');
+    const r = await cli(['run', '--python', PYTHON, '--no-summary', '--report', file, '--trace', trace, '--', prog]);
+    assert.equal(r.code, 0, r.stderr);
+    const told = JSON.parse(r.stdout) as { result: number; exception: number; cancelled: number };
+    const report = JSON.parse(readFileSync(file, 'utf8')) as Report;
+    const housekeeping = report.tasks.filter((t) => /^BaseEventLoop\.shutdown_/.test(t.coro)).length;
+    assert.deepEqual(report.taskStates, { pending: 0, done: told.result + 1 + housekeeping, failed: told.exception, cancelled: told.cancelled });
+    assert.equal(report.taskCount, told.result + told.exception + told.cancelled + 1 + housekeeping);
+    assert.deepEqual(report.tasks.filter((t) => t.state === 'pending').map((t) => t.name), [], 'phantom pending tasks');
+    assert.equal(report.droppedEvents, 0);
+    assert.ok(report.unlistedTasks > 0, 'the runtime never fell behind: this run proves nothing');
+    assert.equal(report.unlisted.reduce((n, g) => n + g.count, 0), report.unlistedTasks);
+    assert.match(report.sampling.join('\n'), new RegExp(`^${report.unlistedTasks.toLocaleString('en-US')} short tasks were counted, not listed one by one`));
+    assert.equal(r.stderr, `${report.sampling.map((s) => `loopscope: ${s}`).join('\n')}\n`, 'the one thing --no-summary still prints');
+    const otherData = (JSON.parse(readFileSync(trace, 'utf8')) as { otherData: { sampling: string[] } }).otherData;
+    assert.deepEqual(otherData.sampling, report.sampling);
   });
 });

@@ -12,7 +12,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { SnapshotBody, UpdateEventBody } from '../../extension/protocol/customDap';
 import { bugLine, bugLines, examplePath, lineOf } from '../examples/gallery';
 import { ROOT } from './build';
-import { isAlive } from '../../extension/adapter/launcher';
+import { isAlive } from '../../extension/core/launcher';
 import { PYTHON, Session } from './helpers';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'loopscope-dap-'));
@@ -46,7 +46,7 @@ describe('debug adapter (DAP)', function () {
       // get is satisfied within the tick that put the job); with stepping as fast as it now is, the
       // program's timers need a few hundred ticks to get there.
       for (let i = 0; i < 2000 && !workerThread; i++) {
-        await s.dc.nextRequest({ threadId: entry.body.threadId as number });
+        await s.custom('loopscope/stepTick', { threadId: entry.body.threadId as number });
         const st = await s.stopped();
         assert.equal(st.body.reason, 'step');
         assert.match(st.body.description ?? '', /^tick \d+/);
@@ -87,12 +87,12 @@ describe('debug adapter (DAP)', function () {
       // continue runs to the end with the real exit code and the program's output.
       await s.dc.continueRequest({ threadId: workerThread.id });
       const exited = await s.next('exited');
-      assert.equal(exited.body.exitCode, 0);
+      assert.equal((exited.body as DebugProtocol.ExitedEvent['body']).exitCode, 0);
       await s.next('terminated');
       assert.match(s.output('stdout'), /processed 12 jobs, total 156/);
     });
 
-    it('every stop gives the loop thread its own reason and description, also when it focuses a task', async () => {
+    it('a tick stop that focuses a task clears the loop thread\'s old reason and names what the tick did', async () => {
       s = await Session.start();
       await s.launch({ program: examplePath('worker_pool.py'), stopOnEntry: true });
       const entry = await s.stopped();
@@ -102,22 +102,47 @@ describe('debug adapter (DAP)', function () {
       assert.ok(loopThread >= 1_000_000_000, 'entry stops on the loop thread');
       let onTask: DebugProtocol.StoppedEvent | undefined;
       for (let i = 0; i < 20 && !onTask; i++) {
-        await s.dc.nextRequest({ threadId: loopThread });
+        const before = s.events.length;
+        await s.custom('loopscope/stepTick', { threadId: loopThread });
         const st = await s.stopped();
+        // VS Code keeps the old reason of every thread a stop is not about ("Paused on entry" forever on the
+        // loop thread): the step's `continued` event, sent before it runs, clears them all.
+        const since = s.events.slice(before);
+        const cont = since.findIndex((e) => e.event === 'continued');
+        assert.ok(cont >= 0 && cont < since.indexOf(st), 'a continued event precedes the stop');
+        assert.equal((since[cont].body as DebugProtocol.ContinuedEvent['body']).allThreadsContinued, true);
         if ((st.body.threadId as number) < 1_000_000_000) onTask = st;
       }
       assert.ok(onTask, 'no tick stop focused a task thread');
       assert.equal(onTask.body.allThreadsStopped, true);
       assert.match(onTask.body.description ?? '', /^tick \d+: ran /);
-      // VS Code keeps only the previous reason of the other threads on an allThreadsStopped event, so the
-      // loop thread (still "entry") gets its own event right after, without taking the focus.
-      const all = s.stoppedEvents();
-      const after = all[all.indexOf(onTask) + 1] ?? (await s.next('stopped', (e) => (e.body as DebugProtocol.StoppedEvent['body']).threadId === loopThread));
-      assert.equal(after.body.threadId, loopThread);
-      assert.equal(after.body.reason, 'step');
-      assert.equal(after.body.description, onTask.body.description);
-      assert.equal(after.body.allThreadsStopped, false);
-      assert.equal(after.body.preserveFocusHint, true);
+      const loop = (await s.dc.threadsRequest()).body.threads.find((t) => t.id === loopThread);
+      assert.ok(loop?.name.endsWith(` · paused · ${onTask.body.description ?? ''}`), loop?.name);
+    });
+
+    it('loopscope/focusTask (a Timeline click) selects a stopped task\'s thread, and only while stopped', async () => {
+      s = await Session.start();
+      await s.launch({ program: examplePath('worker_pool.py'), stopOnEntry: true });
+      const loopThread = (await s.stopped()).body.threadId as number;
+      let workers: DebugProtocol.Thread[] = [];
+      for (let i = 0; i < 20 && workers.length < 3; i++) {
+        await s.custom('loopscope/stepTick', { threadId: loopThread });
+        await s.stopped();
+        workers = (await s.dc.threadsRequest()).body.threads.filter((t) => /worker-\d/.test(t.name));
+      }
+      assert.equal(workers.length, 3, 'the workers never became threads');
+      const target = workers[2];
+      const before = s.stoppedEvents().length;
+      assert.deepEqual(await s.custom('loopscope/focusTask', { taskId: target.id - 1 }), { focused: true });
+      const focus = s.stoppedEvents().slice(before).find((e) => e.body.threadId === target.id) ??
+        await s.stopped((e) => e.body.threadId === target.id);
+      assert.equal(focus.body.preserveFocusHint, undefined, 'the event must move the focus');
+      assert.equal(focus.body.allThreadsStopped, false, 'the other threads keep their own stop');
+      assert.match(focus.body.description ?? '', /^tick \d+: ran /);
+      // No thread for a task that does not exist; nothing to select while the program runs.
+      assert.deepEqual(await s.custom('loopscope/focusTask', { taskId: 987654 }), { focused: false });
+      await s.dc.continueRequest({ threadId: loopThread });
+      assert.deepEqual(await s.custom('loopscope/focusTask', { taskId: target.id - 1 }), { focused: false });
     });
 
     it('justMyCode: false shows asyncio\'s own frames in the await chain', async () => {
@@ -126,7 +151,7 @@ describe('debug adapter (DAP)', function () {
       const entry = await s.stopped();
       let frames: DebugProtocol.StackFrame[] = [];
       for (let i = 0; i < 2000 && frames.length === 0; i++) { // see above: Queue.get only once the queue ran dry
-        await s.dc.nextRequest({ threadId: entry.body.threadId as number });
+        await s.custom('loopscope/stepTick', { threadId: entry.body.threadId as number });
         await s.stopped();
         const w = (await s.dc.threadsRequest()).body.threads.find((t) => /^worker-1 · .*Queue\.get/.test(t.name));
         if (w) frames = (await s.dc.stackTraceRequest({ threadId: w.id })).body.stackFrames;
@@ -161,7 +186,7 @@ describe('debug adapter (DAP)', function () {
       assert.ok(loops.some((t) => / · side-thread · /.test(t.name)));
       const side = loops.find((t) => / · side-thread · /.test(t.name));
       assert.ok(side);
-      await s.dc.nextRequest({ threadId: side.id });
+      await s.custom('loopscope/stepTick', { threadId: side.id });
       const st = await s.stopped();
       assert.equal(st.body.reason, 'step');
       const snap = await s.custom<SnapshotBody>('loopscope/snapshot');
@@ -178,7 +203,7 @@ describe('debug adapter (DAP)', function () {
       const entry = await s.stopped();
       const descriptions: string[] = [];
       for (let i = 0; i < 6; i++) {
-        await s.dc.stepInRequest({ threadId: entry.body.threadId as number });
+        await s.custom('loopscope/stepCallback', { threadId: entry.body.threadId as number });
         const st = await s.stopped();
         assert.equal(st.body.reason, 'step');
         descriptions.push(st.body.description ?? '');
@@ -186,25 +211,31 @@ describe('debug adapter (DAP)', function () {
       assert.ok(descriptions.every((d) => /^tick \d+/.test(d)), descriptions.join(' / '));
       assert.ok(descriptions.some((d) => /ran/.test(d)), descriptions.join(' / '));
 
-      // stepOut on a task thread runs until that task takes its next step, and focuses it.
+      // Run Until This Task Steps runs until that task takes its next step, and focuses it.
       const task = (await s.dc.threadsRequest()).body.threads.find((t) => / · fetch\(\) · /.test(t.name));
       assert.ok(task, 'a fetch() task thread');
-      await s.dc.stepOutRequest({ threadId: task.id });
+      await s.custom('loopscope/runUntilTaskSteps', { taskId: task.id - 1 });
       const out = await s.stopped();
       assert.equal(out.body.reason, 'step');
       assert.equal(out.body.threadId, task.id);
       assert.match(out.body.description ?? '', /stepped/);
     });
 
-    it('pauses a running program at a tick boundary and continues', async () => {
+    it('pauses a running program (F6 anywhere, Pause Loop at a tick boundary) and continues', async () => {
       s = await Session.start();
       const program = script('spin.py', 'import asyncio\nasync def spin():\n    while True:\n        await asyncio.sleep(0)\nasync def main():\n    await asyncio.gather(spin(), spin())\nasyncio.run(main())\n');
       await s.launch({ program });
       await s.next('loopscope/update', (e) => (e.body as UpdateEventBody).status.tasksLive >= 3);
+      // DAP pause (F6) stops wherever the loop is: at a line inside a step, or at the tick boundary.
       await s.dc.pauseRequest({ threadId: 1 });
       const st = await s.stopped();
       assert.equal(st.body.reason, 'pause');
       assert.equal(st.body.allThreadsStopped, true);
+      await s.dc.continueRequest({ threadId: st.body.threadId as number });
+      // Pause Loop (the Async Tasks view) always holds the loop at its next tick boundary.
+      await s.custom('loopscope/pauseLoop');
+      const held = await s.stopped();
+      assert.equal(held.body.reason, 'pause');
       const snap = await s.custom<SnapshotBody>('loopscope/snapshot');
       assert.equal(snap.status.paused, true);
       assert.equal(snap.tasks.filter((t) => t.coro === 'spin').length, 2);
@@ -254,7 +285,7 @@ describe('debug adapter (DAP)', function () {
       const program = script('fail.py', 'import asyncio, sys\nasync def main():\n    await asyncio.sleep(0)\n    print("bye", file=sys.stderr)\n    sys.exit(3)\nasyncio.run(main())\n');
       await s.launch({ program });
       const exited = await s.next('exited');
-      assert.equal(exited.body.exitCode, 3);
+      assert.equal((exited.body as DebugProtocol.ExitedEvent['body']).exitCode, 3);
       await s.next('terminated');
       assert.match(s.output('stderr'), /bye/);
     });
@@ -320,7 +351,7 @@ describe('debug adapter (DAP)', function () {
       await s.dc.initializeRequest({ adapterID: 'loopscope', pathFormat: 'path', supportsRunInTerminalRequest: true });
       await Promise.all([s.dc.configurationDoneRequest(), s.dc.launchRequest({ python: PYTHON, program, console: 'integratedTerminal' } as DebugProtocol.LaunchRequestArguments)]);
       const exited = await s.next('exited');
-      assert.equal(exited.body.exitCode, 4);
+      assert.equal((exited.body as DebugProtocol.ExitedEvent['body']).exitCode, 4);
       await s.next('terminated');
       assert.ok(requested);
       assert.equal((requested as DebugProtocol.RunInTerminalRequestArguments).kind, 'integrated');

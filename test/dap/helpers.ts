@@ -8,8 +8,6 @@ import { ADAPTER_JS, buildBundles } from './build';
 export const PYTHON = process.env.LOOPSCOPE_TEST_PYTHON ?? 'python3';
 const RECORDED = ['stopped', 'continued', 'output', 'exited', 'terminated', 'loopscope/update', 'thread'];
 
-const isCompanion = (e: DebugProtocol.StoppedEvent): boolean => e.body.allThreadsStopped === false && e.body.preserveFocusHint === true;
-
 export class Session {
   readonly dc: DebugClient;
   readonly events: DebugProtocol.Event[] = [];
@@ -17,14 +15,15 @@ export class Session {
   /** Index of the first event not yet consumed by next(). */
   private cursor = new Map<string, number>();
 
-  private constructor() {
-    this.dc = new DebugClient('node', ADAPTER_JS, 'loopscope', undefined, process.env.LOOPSCOPE_ADAPTER_STDERR === '1');
+  private constructor(cwd: string | undefined) {
+    this.dc = new DebugClient('node', ADAPTER_JS, 'loopscope', cwd !== undefined ? { cwd } : undefined, process.env.LOOPSCOPE_ADAPTER_STDERR === '1');
     this.dc.defaultTimeout = 15000;
   }
 
-  static async start(): Promise<Session> {
+  /** `cwd`: the adapter's working directory (default: this process's). */
+  static async start(options: { cwd?: string } = {}): Promise<Session> {
     await buildBundles();
-    const s = new Session();
+    const s = new Session(options.cwd);
     await s.dc.start();
     for (const type of RECORDED) s.dc.on(type, (e: DebugProtocol.Event) => s.record(e));
     return s;
@@ -65,22 +64,18 @@ export class Session {
     });
   }
 
-  /**
-   * The next stop. A stop focused on a task is followed by a companion event that refreshes the loop
-   * thread's reason (allThreadsStopped false, preserveFocusHint); those are skipped here, see loopStopped().
-   */
+  /** The next stop (each stop is one `stopped` event, see test/dap/singleStop.test.ts). */
   async stopped(pred: (e: DebugProtocol.StoppedEvent) => boolean = () => true, timeoutMs?: number): Promise<DebugProtocol.StoppedEvent> {
-    const main = (e: DebugProtocol.Event): boolean => !isCompanion(e as DebugProtocol.StoppedEvent) && pred(e as DebugProtocol.StoppedEvent);
-    return (await this.next('stopped', main, timeoutMs)) as DebugProtocol.StoppedEvent;
+    return (await this.next('stopped', (e) => pred(e as DebugProtocol.StoppedEvent), timeoutMs)) as DebugProtocol.StoppedEvent;
   }
 
-  /** Every stopped event so far, companions included, in order. */
+  /** Every stopped event so far, in order. */
   stoppedEvents(): DebugProtocol.StoppedEvent[] {
     return this.events.filter((e) => e.event === 'stopped') as DebugProtocol.StoppedEvent[];
   }
 
   output(category?: string): string {
-    return this.events.filter((e) => e.event === 'output' && (!category || e.body.category === category)).map((e) => e.body.output as string).join('');
+    return this.events.filter((e) => e.event === 'output' && (!category || (e.body as DebugProtocol.OutputEvent['body']).category === category)).map((e) => (e.body as DebugProtocol.OutputEvent['body']).output).join('');
   }
 
   async custom<T>(command: string, args: Record<string, unknown> = {}): Promise<T> {

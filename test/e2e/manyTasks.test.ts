@@ -3,9 +3,11 @@
 // filter finds one task among them, and Stop ends the session. Every wait is on what the user would see.
 import { strict as assert } from 'node:assert';
 import { useVsCode } from './harness/session';
+import type { Workbench } from './harness/workbench';
 
 const FILE = 'many_tasks.py';
 const TICK = /Loopscope: tick ([\d,]+) · /;
+const callStackRow = (wb: Workbench, text: RegExp) => wb.view('Call Stack').locator('.monaco-list-row', { hasText: text }).first();
 
 describe('e2e: Loopscope with 10,000 live tasks', () => {
   const vscode = useVsCode({
@@ -41,12 +43,18 @@ describe('e2e: Loopscope with 10,000 live tasks', () => {
     // Pause Loop holds it at the next tick boundary: the status bar shows the paused icon.
     await wb.clickViewAction('Async Tasks', 'Pause Loop');
     await wb.page.locator('#workbench\\.parts\\.statusbar .statusbar-item .codicon-debug-pause').first().waitFor({ state: 'visible' });
+    // The toolbar swaps Pause Loop for Continue when the paused context lands, a moment after the status
+    // bar: a click on Step Tick while it re-renders is lost (CI saw the tick never move).
+    await wb.viewAction('Async Tasks', 'Continue').waitFor({ state: 'attached' });
+    await callStackRow(wb, /paused before tick/i).waitFor({ state: 'visible' });
     const status = wb.statusBarItem(TICK);
     const before = Number(TICK.exec((await status.innerText()).trim())![1].replace(/,/g, ''));
 
     // Step Tick runs exactly one more tick, with all ten thousand tasks still listed.
     await wb.clickViewAction('Async Tasks', 'Step Tick');
     await wb.statusBarItem(new RegExp(`Loopscope: tick ${(before + 1).toLocaleString('en-US')} · 10,001 tasks`)).waitFor({ state: 'visible' });
+    // The Call Stack names the tick the step ran (VS Code has taken the stop, and opened its line).
+    await callStackRow(wb, new RegExp(`tick ${before + 1}: `, 'i')).waitFor({ state: 'visible' });
     await wb.screenshot('ten-thousand-stepped');
     // Every task sits under the one real loop: a state that outran its task.created once conjured an "Event loop 0".
     const loopRows = (await wb.treeRows('Async Tasks')).filter((r) => /^Event loop \d+/.test(r.ariaLabel));

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Diagnostic, Range } from 'vscode-languageserver-protocol';
-import { LspClient, offsetAt } from './lspClient';
+import { buildServer, LspClient, offsetAt } from './lspClient';
 
 const PY = process.env.LOOPSCOPE_PYTHON ?? 'python3';
 
@@ -171,6 +171,58 @@ describe('server behaviour (real server over LSP stdio)', function () {
       const next = client.nextDiagnostics(client.uriOf(user), (p) => p.diagnostics.length === 7);
       await client.sendChange(core, [{ range: { start: r.start, end: r.start }, newText: 'async ' }]);
       assert.equal((await next).diagnostics.length, 7);
+    });
+  });
+
+  describe('workspace: inferred and declared return types across modules, updated on edits', () => {
+    let client: LspClient;
+    const dir = tmpWorkspace({
+      'lib/__init__.py': 'from .factory import make as make\nfrom .factory import Jobs\n',
+      'lib/factory.py': [
+        'from typing import Any, Coroutine',
+        '',
+        'async def fetch() -> int:',
+        '    return 1',
+        '',
+        'def make():',
+        '    return fetch()',
+        '',
+        'class Jobs:',
+        '    def next(self) -> int:',
+        '        return 0',
+        '',
+      ].join('\n'),
+      'app.py': 'from lib import make, Jobs\n\nasync def go(jobs: Jobs):\n    make()\n    jobs.next()\n',
+    });
+    const factory = path.join(dir, 'lib/factory.py');
+    const app = path.join(dir, 'app.py');
+    before(async () => {
+      client = await LspClient.start({ folder: dir });
+      await client.waitIndexed();
+    });
+    after(async () => {
+      await client.stop();
+    });
+
+    it('follows an unannotated factory re-exported by a package', async () => {
+      assert.deepEqual(summary(await client.open(app)), ['4:5 never-awaited']);
+    });
+
+    it('re-checks the importer when the factory body stops returning a coroutine', async () => {
+      const text = fs.readFileSync(factory, 'utf8');
+      await client.open(factory, text);
+      const r = rangeOfText(text, 'return fetch()');
+      const next = client.nextDiagnostics(client.uriOf(app), (p) => p.diagnostics.length === 0);
+      await client.sendChange(factory, [{ range: { start: { line: r.start.line, character: r.start.character + 7 }, end: r.end }, newText: '1' }]);
+      assert.deepEqual((await next).diagnostics, []);
+    });
+
+    it('re-checks the importer when a method becomes declared as returning a Coroutine', async () => {
+      const text = client.text(factory);
+      const r = rangeOfText(text, '-> int:\n        return 0');
+      const next = client.nextDiagnostics(client.uriOf(app), (p) => p.diagnostics.length === 1);
+      await client.sendChange(factory, [{ range: { start: { line: r.start.line, character: r.start.character + 3 }, end: { line: r.start.line, character: r.start.character + 6 } }, newText: 'Coroutine[Any, Any, int]' }]);
+      assert.deepEqual(summary((await next).diagnostics), ['5:5 never-awaited']);
     });
   });
 
@@ -399,6 +451,119 @@ describe('server behaviour (real server over LSP stdio)', function () {
       } finally {
         await client.stop();
       }
+    });
+  });
+
+  describe('clients other than VS Code', () => {
+    it('registers nothing dynamically for a Neovim-like client, and still reads its settings', async () => {
+      const dir = tmpWorkspace({});
+      // Neovim 0.9's workspace capabilities: configuration, folders, no dynamic registration anywhere.
+      const client = await LspClient.start({
+        folder: dir,
+        settings: { rules: { 'never-awaited': { severity: 'error' } } },
+        capabilities: { workspace: { configuration: true, workspaceFolders: true, didChangeConfiguration: { dynamicRegistration: false }, didChangeWatchedFiles: { dynamicRegistration: false } } },
+      });
+      try {
+        await client.waitIndexed();
+        const ds = await client.open(path.join(dir, 'a.py'), 'async def f():\n    pass\n\ndef g():\n    f()\n');
+        assert.deepEqual(ds.map((d) => [d.code, d.severity]), [['never-awaited', 1]]);
+        assert.deepEqual(client.registrations, []);
+      } finally {
+        await client.stop();
+      }
+    });
+
+    it('fixes the diagnostics a request names on the cursor line, as Neovim sends them (cursor anywhere, byte columns)', async () => {
+      const dir = tmpWorkspace({});
+      const client = await LspClient.start({ folder: dir });
+      try {
+        await client.waitIndexed();
+        const file = path.join(dir, 'a.py');
+        const ds = await client.open(file, 'async def f():\n    pass\n\nasync def g():\n    print("🎉 é"); f()\n');
+        assert.deepEqual(ds.map((d) => [d.range.start.character, d.code]), [[19, 'never-awaited']]);
+        const cursor = { start: { line: 4, character: 0 }, end: { line: 4, character: 0 } };
+        // Neovim 0.7 converts its byte columns back without re-encoding: 22..25, not 19..22.
+        const asNeovimSends = ds.map((d) => ({ ...d, range: { start: { line: 4, character: 22 }, end: { line: 4, character: 25 } } }));
+        const titles = async (diagnostics: Diagnostic[]) => (await client.codeActions(file, cursor, diagnostics)).map((a) => a.title);
+        assert.deepEqual(await titles(asNeovimSends), ['Add `await`', 'Ignore `never-awaited` on this line']);
+        const fix = (await client.codeActions(file, cursor, asNeovimSends))[0];
+        assert.deepEqual(fix.edit?.changes?.[client.uriOf(file)]?.[0].range, ds[0].range);
+        // Only the cursor, or another tool's diagnostic with the same code and text, names nothing here.
+        assert.deepEqual(await titles([]), []);
+        assert.deepEqual(await titles(asNeovimSends.map((d) => ({ ...d, source: 'pyright' }))), []);
+        assert.deepEqual(await titles(asNeovimSends.map((d) => ({ ...d, message: 'another finding' }))), []);
+      } finally {
+        await client.stop();
+      }
+    });
+
+    it('registers configuration and file watching for a client that allows it', async () => {
+      const dir = tmpWorkspace({});
+      const client = await LspClient.start({
+        folder: dir,
+        capabilities: { workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true }, didChangeWatchedFiles: { dynamicRegistration: true } } },
+      });
+      try {
+        await client.waitIndexed();
+        await client.open(path.join(dir, 'a.py'), 'x = 1\n');
+        assert.deepEqual([...client.registrations].sort(), ['workspace/didChangeConfiguration', 'workspace/didChangeWatchedFiles']);
+      } finally {
+        await client.stop();
+      }
+    });
+
+    it('offers fix-all only when the client asks for source actions', async () => {
+      const dir = tmpWorkspace({});
+      const client = await LspClient.start({ folder: dir });
+      try {
+        await client.waitIndexed();
+        const file = path.join(dir, 'a.py');
+        const ds = await client.open(file, 'import time\n\nasync def f():\n    pass\n\nasync def main():\n    f()\n    time.sleep(1)\n');
+        const kinds = async (only?: string[]) => (await client.codeActions(file, ds[0].range, ds, only)).map((a) => a.kind);
+        assert.ok(!(await kinds()).includes('source.fixAll.loopscope'));
+        assert.deepEqual(await kinds(['quickfix']), (await kinds()).filter((k) => k === 'quickfix'));
+        assert.deepEqual(await kinds(['source']), ['source.fixAll.loopscope']);
+      } finally {
+        await client.stop();
+      }
+    });
+
+    it('names trio.sleep, not asyncio.sleep, in a trio program', async () => {
+      const dir = tmpWorkspace({});
+      const client = await LspClient.start({ folder: dir });
+      try {
+        await client.waitIndexed();
+        const file = path.join(dir, 't.py');
+        const ds = await client.open(file, 'import time\nimport trio\n\nasync def main():\n    time.sleep(1)\n\ntrio.run(main)\n');
+        assert.equal(ds.length, 1);
+        assert.match(ds[0].message, /use await trio\.sleep\(\.\.\.\)$/);
+        const actions = await client.codeActions(file, ds[0].range, ds);
+        const fix = actions.find((a) => /sleep/.test(a.title));
+        assert.equal(fix?.title, 'Replace with `await trio.sleep(...)`');
+        const after = await client.applyWorkspaceEdit(file, fix.edit!);
+        assert.deepEqual(after, []);
+        assert.equal(client.text(file), 'import time\nimport trio\n\nasync def main():\n    await trio.sleep(1)\n\ntrio.run(main)\n');
+        const both = await client.open(path.join(dir, 'both.py'), 'import asyncio\nimport time\nimport trio\n\nasync def main():\n    time.sleep(1)\n');
+        assert.doesNotMatch(both[0].message, /asyncio\.sleep|trio\.sleep/);
+      } finally {
+        await client.stop();
+      }
+    });
+
+    it('prints usage for --help and for no transport instead of a stack trace', async () => {
+      const server = await buildServer();
+      const help = execFileSync(process.execPath, [server, '--help'], { encoding: 'utf8' });
+      assert.match(help, /^Usage:$/m);
+      assert.match(help, /--stdio/);
+      let failed: { status: number; stderr: string } | undefined;
+      try {
+        execFileSync(process.execPath, [server], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (err) {
+        failed = err as { status: number; stderr: string };
+      }
+      assert.equal(failed?.status, 2);
+      assert.match(failed.stderr, /no transport given/);
+      assert.doesNotMatch(failed.stderr, /at .*\.js:\d+/);
     });
   });
 

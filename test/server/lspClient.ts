@@ -1,29 +1,25 @@
-// Test harness for the real Loopscope language server: bundles server/src/main.ts with esbuild
-// (wasm copied beside it, as in dist/), spawns it with `--stdio` and speaks LSP through
+// Test harness for the real Loopscope language server: bundles server/src/main.ts with
+// scripts/build.mjs, spawns it with `--stdio` and speaks LSP through
 // vscode-jsonrpc. Waits are event-driven: every helper resolves on a server message.
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import * as esbuild from 'esbuild';
+import { runBuild } from '../dap/build';
 import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import type { CodeAction, Diagnostic, PublishDiagnosticsParams, TextEdit, WorkspaceEdit } from 'vscode-languageserver-protocol';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const OUT_DIR = path.join(ROOT, 'node_modules', '.cache', 'loopscope-server-test');
+// One folder per test process: node_modules is shared between checkouts, so a fixed folder there
+// let one checkout's run overwrite the server another run was using.
+const OUT_DIR = path.join(os.tmpdir(), `loopscope-server-test-${process.pid}`);
 let built: Promise<string> | undefined;
 
-/** Bundles the server exactly like scripts/build.mjs does, into a private folder. */
+/** Bundles the server with scripts/build.mjs (the project's one esbuild configuration, wasm
+ * copied beside it as in dist/) into a private folder. */
 export function buildServer(): Promise<string> {
   if (process.env.LOOPSCOPE_SERVER) return Promise.resolve(process.env.LOOPSCOPE_SERVER);
-  built ??= (async () => {
-    fs.mkdirSync(OUT_DIR, { recursive: true });
-    const outfile = path.join(OUT_DIR, 'server.js');
-    await esbuild.build({ entryPoints: [path.join(ROOT, 'server/src/main.ts')], outfile, bundle: true, platform: 'node', target: 'node18', format: 'cjs', sourcemap: true, logLevel: 'silent' });
-    fs.copyFileSync(path.join(ROOT, 'node_modules/web-tree-sitter/tree-sitter.wasm'), path.join(OUT_DIR, 'tree-sitter.wasm'));
-    fs.copyFileSync(path.join(ROOT, 'node_modules/tree-sitter-python/tree-sitter-python.wasm'), path.join(OUT_DIR, 'tree-sitter-python.wasm'));
-    return outfile;
-  })();
+  built ??= runBuild(['server'], OUT_DIR).then(() => path.join(OUT_DIR, 'server.js'));
   return built;
 }
 
@@ -33,12 +29,18 @@ export interface ClientOptions {
   /** Advertise `workspace/configuration` support (default true). */
   configuration?: boolean;
   initializationOptions?: unknown;
+  /** Client capabilities to send instead of the VS Code-like defaults (e.g. a Neovim-like client). */
+  capabilities?: Record<string, unknown>;
+  /** Node options for the server process (e.g. --max-old-space-size=160, --expose-gc). */
+  nodeArgs?: string[];
 }
 
 type Waiter = { uri: string; test: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void };
 
 export class LspClient {
   readonly logs: string[] = [];
+  /** Methods the server asked to register dynamically (client/registerCapability). */
+  readonly registrations: string[] = [];
   readonly latest = new Map<string, PublishDiagnosticsParams>();
   stderr = '';
   private waiters: Waiter[] = [];
@@ -63,7 +65,7 @@ export class LspClient {
       }
       this.waiters = still;
     });
-    conn.onNotification('loopscope/indexed', (p) => {
+    conn.onNotification('loopscope/indexed', (p: { files: number; skipped: number; ms: number }) => {
       resolveIndexed(p);
       const waiters = this.indexWaiters;
       this.indexWaiters = [];
@@ -71,15 +73,18 @@ export class LspClient {
     });
     conn.onNotification('window/logMessage', (p: { message: string }) => this.logs.push(p.message));
     conn.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) => p.items.map((i) => (i.section === 'loopscope' ? this.settings : null)));
-    conn.onRequest('client/registerCapability', () => null);
+    conn.onRequest('client/registerCapability', (p: { registrations: { method: string }[] }) => {
+      this.registrations.push(...p.registrations.map((r) => r.method));
+      return null;
+    });
     conn.onRequest('window/workDoneProgress/create', () => null);
     proc.stderr?.on('data', (d) => (this.stderr += String(d)));
   }
 
   static async start(opts: ClientOptions = {}): Promise<LspClient> {
     const server = await buildServer();
-    const proc = spawn(process.execPath, [server, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
+    const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), server, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const conn = createMessageConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
     const client = new LspClient(proc, conn, opts);
     conn.listen();
     const folderUri = opts.folder ? pathToFileURL(opts.folder).toString() : null;
@@ -88,7 +93,7 @@ export class LspClient {
       rootUri: folderUri,
       workspaceFolders: folderUri ? [{ uri: folderUri, name: path.basename(opts.folder!) }] : null,
       initializationOptions: opts.initializationOptions,
-      capabilities: {
+      capabilities: opts.capabilities ?? {
         workspace: { configuration: opts.configuration !== false, didChangeWatchedFiles: { dynamicRegistration: true }, workspaceFolders: true },
         textDocument: { publishDiagnostics: { versionSupport: true }, codeAction: { codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix', 'source.fixAll'] } } } },
       },

@@ -22,6 +22,7 @@ describe('client: debug configuration', () => {
     assert.deepEqual(r.config, {
       type: 'loopscope', request: 'launch', name: 'Loopscope: Current File', program: '/proj/app.py',
       stopOnEntry: false, python: 'python3', blockingThresholdMs: 100, justMyCode: true,
+      pythonSource: 'loopscope.python (none is set, so "python3" on PATH was used)',
     });
   });
 
@@ -78,13 +79,18 @@ describe('client: status bar text', () => {
   it('shows tick, live tasks and ready count with thousands separators', () => {
     assert.equal(statusText(status({ tick: 1234, tasksLive: 12, ready: 3 })), 'Loopscope: tick 1,234 · 12 tasks · 3 ready');
     assert.equal(statusText(status({ tick: 1, tasksLive: 1, ready: 0 })), 'Loopscope: tick 1 · 1 task · 0 ready');
+    // uvloop: no silent "tick 0"
+    assert.equal(statusText(status({ tick: 0, tasksLive: 2, ready: 0 }), true), 'Loopscope: no tick control · 2 tasks · 0 ready');
+    assert.match(statusTooltip(status({ tick: 0, tasksLive: 2, ready: 0 }), true), /ticks are not counted and tick stepping is unavailable/);
   });
 
   it('makes the paused state visible', () => {
     const paused = status({ tick: 42, tasksLive: 5, ready: 2, paused: true, pauseDescription: 'tick 42: ran worker-1' });
     assert.equal(statusText(paused), '$(debug-pause) Loopscope: tick 42 · 5 tasks · 2 ready');
     assert.match(statusTooltip(paused), /^Paused: tick 42: ran worker-1/);
-    assert.match(statusTooltip(status({ dropped: 1500 })), /1,500 events dropped/);
+    const sampled = status({ tasksLive: 3, dropped: 1500, sampling: ['9,850 short tasks were counted, not listed one by one', '1,500 step-level events were dropped under load'] });
+    assert.equal(statusText(sampled), 'Loopscope: tick 0 · 3 tasks · 0 ready · sampled');
+    assert.match(statusTooltip(sampled), /9,850 short tasks were counted, not listed one by one\n1,500 step-level events were dropped/);
     assert.match(statusText(null), /connecting/);
   });
 });

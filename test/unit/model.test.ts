@@ -6,13 +6,13 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { decodeMessage, type EventsMessage, type WireEvent } from '../../extension/protocol/wire';
 import { TaskModel } from '../../extension/model/taskModel';
-import { buildReport, formatSummary, REPORT_SCHEMA } from '../../extension/model/report';
+import { buildReport, formatStatusLine, formatSummary, REPORT_SCHEMA } from '../../extension/model/report';
 import { buildTrace } from '../../extension/model/trace';
 
 const fixture = (name: string): EventsMessage => {
   const m = decodeMessage(JSON.stringify(JSON.parse(readFileSync(path.resolve(__dirname, '..', 'fixtures', 'wire', `${name}.json`), 'utf8'))));
   assert.equal(m.type, 'events');
-  return m as EventsMessage;
+  return m;
 };
 
 const created = (task: number, parent: number | null = null, name = `t${task}`): WireEvent =>
@@ -24,6 +24,30 @@ const done = (task: number, outcome: 'result' | 'exception' | 'cancelled' = 'res
 const run = (opts = {}): TaskModel => new TaskModel(opts);
 
 describe('TaskModel', () => {
+  it('counts tasks the runtime could not list one by one: exact totals and states, said in every view of them', () => {
+    const m = run();
+    m.ingest([created(1), created(2), done(1), done(2, 'exception')]);
+    assert.deepEqual(m.samplingNotes(), []);
+    m.ingest(fixture('event-tasks.unlisted').events);
+    m.ingest([{ kind: 'tasks.unlisted', ts: 120, loop: 1, coro: 'fetch', outcome: 'cancelled', count: 7, steps: 7, busyMs: 0.25 }], 3);
+    assert.equal(m.taskCount, 2 + 9850 + 7);
+    assert.equal(m.unlistedCount, 9857);
+    assert.deepEqual(m.endedCounts, { done: 1 + 9850, failed: 1, cancelled: 7 });
+    assert.equal(m.tasks.size, 2, 'counted tasks are not listed');
+    const notes = m.samplingNotes();
+    assert.equal(notes.length, 2);
+    assert.match(notes[0], /^9,857 short tasks were counted, not listed one by one: .*\(fetch\(\) done ×9,850, fetch\(\) cancelled ×7\)/);
+    assert.match(notes[1], /^3 step-level events .* were dropped under load/);
+    assert.deepEqual(m.status().sampling, notes);
+    const report = buildReport(m, { exitCode: 0, timedOut: false, error: null, durationMs: 1, argv: [] });
+    assert.deepEqual(report.taskStates, { pending: 0, done: 9851, failed: 1, cancelled: 7 });
+    assert.equal(report.unlistedTasks, 9857);
+    assert.deepEqual(report.unlisted.map((g) => [g.coro, g.outcome, g.count, g.steps]), [['fetch', 'result', 9850, 19700], ['fetch', 'cancelled', 7, 7]]);
+    assert.deepEqual(report.sampling, notes);
+    assert.match(formatSummary(report), /loopscope: 9,857 short tasks were counted, not listed one by one/);
+    assert.deepEqual(buildTrace(m).otherData.sampling, notes);
+  });
+
   it('ingests the task lifecycle fixture: states, parents, outcomes', () => {
     const m = run();
     m.ingest(fixture('events-task-lifecycle').events);
@@ -59,6 +83,22 @@ describe('TaskModel', () => {
     const kinds = new Set([...m.tasks.values()].map((t) => t.waitingOn?.kind));
     assert.ok(kinds.size >= 17, `only ${kinds.size} wait kinds kept`);
     assert.equal(m.tasks.get(12)?.waitingOn?.tasks?.length, 3);
+  });
+
+  it('says once, in the report, the summary and the status line, that a uvloop loop has no tick control', () => {
+    const m = run();
+    m.ingest(fixture('event-loop.created').events);
+    const r = buildReport(m, { exitCode: 0, timedOut: false, error: null, durationMs: 1, argv: [] });
+    assert.deepEqual(r.loops.map((l) => [l.id, l.cls, l.tickControl]),
+      [[1, 'asyncio.unix_events._UnixSelectorEventLoop', true], [2, 'uvloop.Loop', false]]);
+    assert.equal(r.limitations.length, 1);
+    assert.match(r.limitations[0], /^loop 2 \(uvloop\.Loop\): .*ticks are not counted and tick stepping/);
+    const text = formatSummary(r);
+    assert.equal(text.split('\n').filter((l) => l.includes('ticks are not counted')).length, 1);
+    assert.match(formatStatusLine(m, 5), /tick 0 \(no tick control\)/);
+    const plain = run();
+    plain.ingest(fixture('event-loop.created').events.filter((e) => e.kind === 'loop.created' && e.tickControl));
+    assert.deepEqual(buildReport(plain, { exitCode: 0, timedOut: false, error: null, durationMs: 1, argv: [] }).limitations, []);
   });
 
   it('tracks pause state and the stop description from control events', () => {
@@ -161,6 +201,20 @@ describe('TaskModel', () => {
     assert.equal(t.state, 'failed');
     assert.deepEqual(t.exception, { type: 'ValueError', message: 'bad item 7' });
     assert.equal(r.tasks.find((x) => x.id === 1)?.state, 'pending');
+  });
+
+  it('the trace gives the exact tick count the report gives, and says how many markers are missing', () => {
+    const m = run({ recordTrace: true });
+    // Ten ticks ran (loop.ticks is exact); only four tick events survived a batch that dropped six.
+    m.ingest([
+      ...[1, 2, 3, 4].map((t): WireEvent => ({ kind: 'tick', ts: t, loop: 1, tick: t, ready: 0, timers: 0, selectMs: 0 })),
+      { kind: 'loop.ticks', ts: 10, loop: 1, tick: 10, count: 10, ready: 0, timers: 0, selectMs: 0 },
+    ], 6);
+    const meta = buildTrace(m).otherData;
+    assert.equal(meta.ticks, buildReport(m, { exitCode: 0, timedOut: false, error: null, durationMs: 1, argv: [] }).ticks);
+    assert.equal(meta.ticks, 10);
+    assert.equal(meta.ticksRecorded, 4);
+    assert.match(String(meta.ticksMissing), /^6 of 10 ticks have no marker \(6 events dropped under load\)$/);
   });
 
   it('builds a trace with a track per task, step slices, wake flows and tick markers', () => {

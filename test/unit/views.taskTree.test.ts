@@ -231,11 +231,11 @@ describe('views: task tree', () => {
     push({ tasks: kids.slice(0, 5).map((k) => ({ ...k, state: 'ready' as const })) });
     const five = tree.takeRefresh();
     assert.deepEqual(five, { kind: 'nodes', nodes: ['task:2', 'task:3', 'task:4', 'task:5', 'task:6'] });
-    assert.equal(tree.refreshCost(five!), 5);
+    assert.equal(tree.refreshCost(five), 5);
     push({ tasks: kids.slice(0, 50).map((k) => ({ ...k, state: 'running' as const })) });
     const many = tree.takeRefresh();
     assert.deepEqual(many, { kind: 'nodes', nodes: ['task:1'] });
-    assert.equal(tree.refreshCost(many!), 101);
+    assert.equal(tree.refreshCost(many), 101);
 
     const roots = Array.from({ length: 30 }, (_, i) => task(200 + i));
     push({ tasks: roots });

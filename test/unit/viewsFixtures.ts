@@ -24,7 +24,7 @@ export function future(id: number, awaitedBy: number[], extra: Partial<FutureRec
 }
 
 export function status(extra: Partial<StatusRecord> = {}): StatusRecord {
-  return { tick: 0, tasksLive: 0, tasksTotal: 0, ready: 0, paused: false, pauseDescription: null, dropped: 0, ...extra };
+  return { tick: 0, tasksLive: 0, tasksTotal: 0, ready: 0, paused: false, pauseDescription: null, dropped: 0, sampling: [], ...extra };
 }
 
 let seq = 0;

@@ -26,13 +26,16 @@ def _counters(handle: Any) -> Dict[str, Any]:
         value = getattr(handle, attr, None)
         if isinstance(value, (int, float)):
             out[attr] = value
-    session = sys.modules.get("loopscope._session")
-    s = getattr(session, "SESSION", None)
+    launcher = sys.modules.get("loopscope._launcher")  # makes and holds the process's session
+    s = getattr(launcher, "SESSION", None)
     if s is not None:
         loops = getattr(s, "loops", None)  # LoopState per instrumented loop
         out["loops"] = len(loops) if isinstance(loops, dict) else None
         out["futuresAnnounced"] = getattr(s, "next_future", None)
         out["dropped"] = getattr(s, "dropped_total", None)
+    bps = sys.modules.get("loopscope._breakpoints")  # line debugger hooks (LOOPSCOPE_BREAKPOINTS)
+    if bps is not None:
+        out["breakpointsArmed"] = sum(len(v) for v in getattr(bps.TABLE, "by_file", {}).values())
     return out
 
 

@@ -5,10 +5,11 @@ import json
 import sys
 import weakref
 
-from loopscope import _instrument
-from loopscope._session import MAX_STALE_MARKS, SESSION as S, TaskInfo, info_of
+from loopscope import _launcher
+from loopscope._session import MAX_STALE_MARKS, TaskInfo, info_of
 
-_instrument.install_patches()
+S = _launcher.SESSION  # the process's session, made and wired by the launcher
+_launcher.install_patches()
 
 
 async def main() -> dict:

@@ -36,6 +36,21 @@ function isTooDeep(err: unknown): boolean {
   return err instanceof RangeError;
 }
 
+export interface SourceFile {
+  path: string;
+  text: string;
+}
+
+export interface ParsedFile extends SourceFile {
+  src?: PySource;
+  summary: ModuleSummary & { signature: string };
+}
+
+export interface FolderResults {
+  results: { path: string; text: string; findings: Finding[] }[];
+  skipped: SkippedFile[];
+}
+
 interface OpenDoc {
   source?: PySource;
   summaryCache: SummaryCache;
@@ -84,56 +99,83 @@ export class Analyzer {
    * Checks every Python file under `folder` in one pass (the command-line mode): each file is
    * parsed once, all are indexed first so cross-file calls resolve, then each is checked.
    */
-  async checkFolder(folders: string | string[]): Promise<{ results: { path: string; text: string; findings: Finding[] }[]; skipped: SkippedFile[] }> {
+  async checkFolder(folders: string | string[]): Promise<FolderResults> {
+    const { files, skipped } = await this.readFolders(folders);
+    const share = this.parseShare(files);
+    try {
+      const checked = this.checkShare(share.parsed);
+      return { results: checked.results, skipped: [...skipped, ...share.skipped, ...checked.skipped] };
+    } finally {
+      for (const p of share.parsed) p.src?.dispose();
+    }
+  }
+
+  /** Every readable Python file under the folders, in a stable order. */
+  async readFolders(folders: string | string[]): Promise<{ files: SourceFile[]; skipped: SkippedFile[] }> {
     const skipped: SkippedFile[] = [];
-    // Trees are kept for the check pass while they fit a budget; beyond it files are parsed twice
-    // so memory stays bounded on large trees (the whole standard library, say).
+    const files: SourceFile[] = [];
+    for (const folder of typeof folders === 'string' ? [folders] : folders) {
+      for await (const r of this.readFolder(folder, skipped)) files.push(r);
+    }
+    return { files, skipped };
+  }
+
+  /** Parses and indexes files; trees are kept for the check while they fit a budget. */
+  parseShare(files: readonly SourceFile[]): { parsed: ParsedFile[]; skipped: SkippedFile[] } {
+    // Beyond the budget files are parsed twice so memory stays bounded on large trees (the whole
+    // standard library, say).
     const KEEP_CHARS = 8_000_000;
     let kept = 0;
-    const parsed: { path: string; text: string; src?: PySource; summary: ModuleSummary }[] = [];
-    try {
-      for (const folder of typeof folders === 'string' ? [folders] : folders) {
-        for await (const r of this.readFolder(folder, skipped)) {
-          let src: PySource | undefined;
-          let summary: ModuleSummary;
-          try {
-            src = PySource.create(this.language, r.text);
-            const { name, isPackage } = moduleNameForPath(r.path);
-            summary = summarise(src.root, r.text, name, isPackage);
-          } catch (err) {
-            src?.dispose();
-            if (!isTooDeep(err)) throw err;
-            skipped.push({ path: r.path, reason: 'too-deep' });
-            continue;
-          }
-          this.index.set(r.path, summary);
-          if (kept + r.text.length <= KEEP_CHARS) {
-            kept += r.text.length;
-            parsed.push({ path: r.path, text: r.text, src, summary });
-          } else {
-            src.dispose();
-            parsed.push({ path: r.path, text: r.text, summary });
-          }
-        }
+    const parsed: ParsedFile[] = [];
+    const skipped: SkippedFile[] = [];
+    for (const r of files) {
+      let src: PySource | undefined;
+      let summary: ModuleSummary & { signature: string };
+      try {
+        src = PySource.create(this.language, r.text);
+        const { name, isPackage } = moduleNameForPath(r.path);
+        summary = summarise(src.root, r.text, name, isPackage);
+      } catch (err) {
+        src?.dispose();
+        if (!isTooDeep(err)) throw err;
+        skipped.push({ path: r.path, reason: 'too-deep' });
+        continue;
       }
-      const results: { path: string; text: string; findings: Finding[] }[] = [];
-      for (const p of parsed) {
-        let src: PySource | undefined;
-        try {
-          src = p.src ?? PySource.create(this.language, p.text);
-          results.push({ path: p.path, text: p.text, findings: applyNoqa(checkFile(new FileContext(src.root, src.text, p.summary, this.index)), src) });
-        } catch (err) {
-          if (!isTooDeep(err)) throw err;
-          skipped.push({ path: p.path, reason: 'too-deep' });
-        } finally {
-          src?.dispose();
-          p.src = undefined;
-        }
+      this.index.set(r.path, summary);
+      if (kept + r.text.length <= KEEP_CHARS) {
+        kept += r.text.length;
+        parsed.push({ path: r.path, text: r.text, src, summary });
+      } else {
+        src.dispose();
+        parsed.push({ path: r.path, text: r.text, summary });
       }
-      return { results, skipped };
-    } finally {
-      for (const p of parsed) p.src?.dispose();
     }
+    return { parsed, skipped };
+  }
+
+  /** Modules summarised elsewhere (another thread), so calls into them resolve here too. */
+  adoptSummaries(items: readonly { path: string; summary: ModuleSummary & { signature: string } }[]): void {
+    for (const it of items) this.index.set(it.path, it.summary);
+  }
+
+  /** Checks parsed files against the whole index; releases each tree once checked. */
+  checkShare(parsed: ParsedFile[]): FolderResults {
+    const results: FolderResults['results'] = [];
+    const skipped: SkippedFile[] = [];
+    for (const p of parsed) {
+      let src: PySource | undefined;
+      try {
+        src = p.src ?? PySource.create(this.language, p.text);
+        results.push({ path: p.path, text: p.text, findings: applyNoqa(checkFile(new FileContext(src.root, src.text, p.summary, this.index)), src) });
+      } catch (err) {
+        if (!isTooDeep(err)) throw err;
+        skipped.push({ path: p.path, reason: 'too-deep' });
+      } finally {
+        src?.dispose();
+        p.src = undefined;
+      }
+    }
+    return { results, skipped };
   }
 
   private async *readFolder(folder: string, skipped: SkippedFile[]): AsyncGenerator<{ path: string; text: string }> {

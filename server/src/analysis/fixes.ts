@@ -43,12 +43,14 @@ function buildFix(ctx: FileContext, f: Finding, h: FixHint): QuickFix | undefine
       };
     case 'replace-sleep': {
       const args = child(h.call, 'arguments');
-      const call = `await asyncio.sleep${args ? ctx.t(args) : '()'}`;
+      const call = `await ${h.framework}.sleep${args ? ctx.t(args) : '()'}`;
+      // trio and anyio are named only when imported under their own name.
+      if (h.framework !== 'asyncio' && ctx.module.imports.get(h.framework) !== h.framework) return undefined;
       return {
-        title: 'Replace with `await asyncio.sleep(...)`',
+        title: `Replace with \`await ${h.framework}.sleep(...)\``,
         code: f.code,
         preferred: true,
-        edits: [...ensureAsyncioImport(ctx), { start: h.call.start, end: h.call.end, newText: h.parens ? `(${call})` : call }],
+        edits: [...(h.framework === 'asyncio' ? ensureAsyncioImport(ctx) : []), { start: h.call.start, end: h.call.end, newText: h.parens ? `(${call})` : call }],
       };
     }
     case 'make-async': {

@@ -2,7 +2,7 @@
 // instance, coroutine, task, ...) from annotations, constructor calls, awaited calls, `self`
 // attributes and the workspace index. Anything unclear is `undefined`, which rules never flag.
 import { Binding, buildScopes, enclosingScopeNode, Scope, ScopeCache, shadowedNearby } from './scopes';
-import { annotationHint, ModuleSummary, summariseFunction } from './summary';
+import { annotationHint, FunctionSummary, ModuleSummary, ParamSummary, summariseFunction } from './summary';
 import { child, namedChildren, PyNode } from './syntax';
 import { BUILTIN_NAMES, Ty, WorkspaceIndex } from './workspace';
 import { knownFunction } from './knowledge';
@@ -67,7 +67,8 @@ export class FileContext {
         const f = child(n, 'function');
         if (!f) return undefined;
         if (f.type === 'identifier' && this.t(f) === 'super') return this.superType(n);
-        return this.index.callResult(this.typeOf(f));
+        const ft = this.typeOf(f);
+        return this.index.callResult(ft, 0, (param, index) => this.typeOf(argumentFor(n, param, index, this.text)));
       }
       case 'await': {
         const inner = namedChildren(n)[0];
@@ -170,11 +171,25 @@ export class FileContext {
         if (!def || def.type !== 'function_definition') return undefined;
         const holder = def.parent?.type === 'decorated_definition' ? def.parent : def;
         const fn = summariseFunction(holder, this.text);
+        if (fn?.inferred && !this.inferenceSeesModuleNames(fn, scope)) fn.inferred = undefined;
         return fn ? { k: 'func', q: `${this.module.name}.<locals>.${fn.name}`, ws: { mod: this.module, fn } } : undefined;
       }
       default:
         return undefined;
     }
+  }
+
+  /**
+   * Inferred returns are resolved in module scope; a nested function may instead call names of an
+   * enclosing function (a decorator's `fn`, a local helper), so any such name drops the inference.
+   */
+  private inferenceSeesModuleNames(fn: FunctionSummary, scope: Scope): boolean {
+    for (const src of fn.inferred?.sources ?? []) {
+      if (src.k !== 'hint') continue;
+      const head = src.hint.dotted.split('.')[0];
+      for (let s: Scope | null = scope; s && !s.isModule; s = s.parent) if (s.bindings.has(head)) return false;
+    }
+    return true;
   }
 
   private isStaticOrClassMethod(fnNode: PyNode): boolean {
@@ -183,3 +198,46 @@ export class FileContext {
     return d.children.some((c) => c.type === 'decorator' && /^@\s*(staticmethod|classmethod)\b/.test(this.t(c)));
   }
 }
+
+/**
+ * The argument of `call` bound to `param` (at unbound position `index`), or undefined when splats
+ * or a generator argument make the binding uncertain.
+ */
+export function argumentFor(call: PyNode, param: ParamSummary, index: number, text: string): PyNode | undefined {
+  const args = child(call, 'arguments');
+  if (!args || args.type !== 'argument_list') return undefined;
+  let positional = 0;
+  for (const a of namedChildren(args)) {
+    if (a.type === 'list_splat' || a.type === 'dictionary_splat') return undefined;
+    if (a.type === 'keyword_argument') {
+      const name = child(a, 'name');
+      if (name && param.kind !== 'posonly' && text.slice(name.start, name.end) === param.name) return child(a, 'value');
+      continue;
+    }
+    if (positional === index && (param.kind === 'pos' || param.kind === 'posonly')) return a;
+    positional++;
+  }
+  return undefined;
+}
+
+/** The parameter `arg` (a positional argument or a keyword argument's value) binds to. */
+export function parameterFor(call: PyNode, arg: PyNode, params: readonly ParamSummary[], bound: boolean, text: string): ParamSummary | undefined {
+  const args = child(call, 'arguments');
+  if (!args || args.type !== 'argument_list') return undefined;
+  const positionalParams = params.filter((p) => p.kind === 'pos' || p.kind === 'posonly');
+  let positional = bound ? 1 : 0;
+  for (const a of namedChildren(args)) {
+    if (a.type === 'list_splat') return undefined;
+    if (a.type === 'dictionary_splat') continue;
+    if (a.type === 'keyword_argument') {
+      if (child(a, 'value') !== arg) continue;
+      const name = child(a, 'name');
+      const n = name ? text.slice(name.start, name.end) : '';
+      return params.find((p) => p.name === n && (p.kind === 'pos' || p.kind === 'kwonly')) ?? params.find((p) => p.kind === 'varkw');
+    }
+    if (a === arg) return positionalParams[positional] ?? params.find((p) => p.kind === 'varargs');
+    positional++;
+  }
+  return undefined;
+}
+

@@ -1,6 +1,7 @@
 // Owns the five Loopscope rules. Each finding points at the exact expression and carries what the
 // quick fixes need. The bar is zero false alarms: every branch that cannot prove misuse says "ok".
-import { FileContext } from './infer';
+import { awaitabilityOf } from './annotations';
+import { FileContext, parameterFor } from './infer';
 import { Scope } from './scopes';
 import { child, namedChildren, PyNode } from './syntax';
 import { Ty } from './workspace';
@@ -13,7 +14,7 @@ export type FixHint =
   | { kind: 'add-await'; node: PyNode; parens: boolean }
   | { kind: 'wrap-run'; node: PyNode }
   | { kind: 'keep-task'; stmt: PyNode; call: PyNode; variable?: string; fresh: string }
-  | { kind: 'replace-sleep'; call: PyNode; parens: boolean }
+  | { kind: 'replace-sleep'; call: PyNode; parens: boolean; framework: 'asyncio' | 'trio' | 'anyio' }
   /** Turn a sync `with` / `for` into `async with` / `async for`. */
   | { kind: 'make-async'; stmt: PyNode }
   /** Pass the coroutine function and its arguments instead of a coroutine object. */
@@ -34,7 +35,9 @@ type Use =
   | { k: 'dropped'; stmt: PyNode }
   | { k: 'named'; name: string; target: PyNode; stmt: PyNode; container?: boolean }
   | { k: 'condition' }
-  | { k: 'misuse'; why: string };
+  | { k: 'misuse'; why: string }
+  /** `return <coroutine>` from an `async def` whose declared return type cannot be awaitable. */
+  | { k: 'returned'; why: string };
 
 const OK: Use = { k: 'ok' };
 const COROUTINE_ATTRS = new Set(['close', 'send', 'throw', '__await__', 'cr_frame', 'cr_code', 'cr_running', 'cr_await', 'cr_suspended', 'cr_origin', '__name__', '__qualname__', '__class__', '__del__', '__repr__', 'gi_frame', 'gi_code', '__aenter__', '__aexit__', '__enter__', '__exit__']);
@@ -121,6 +124,14 @@ function describe(ctx: FileContext, n: PyNode): string {
   return s.length > 40 ? s.slice(0, 37) + '...' : s;
 }
 
+/** The framework whose sleep replaces time.sleep: trio or anyio when imported without asyncio. */
+function sleepFramework(ctx: FileContext): 'asyncio' | 'trio' | 'anyio' | undefined {
+  const roots = new Set([...ctx.module.imports.values()].map((target) => target.split('.')[0]));
+  const others = (['trio', 'anyio'] as const).filter((f) => roots.has(f));
+  if (!others.length) return 'asyncio';
+  return others.length === 1 && !roots.has('asyncio') ? others[0] : undefined;
+}
+
 function checkCall(ctx: FileContext, call: PyNode, push: (f: Finding) => void): void {
   const fnNode = child(call, 'function');
   if (!fnNode) return;
@@ -130,43 +141,55 @@ function checkCall(ctx: FileContext, call: PyNode, push: (f: Finding) => void): 
     const owner = enclosingFunction(call);
     if (owner && owner.type === 'function_definition' && isAsyncDef(owner)) {
       const isSleep = fnTy.q === 'time.sleep' || /(^|\.)time\.sleep$/.test(fnTy.q);
+      // A sleep is replaced by the running framework's own; with two imported, none is named.
+      const framework = isSleep ? sleepFramework(ctx) : 'asyncio';
+      const advice = framework ? (isSleep ? `await ${framework}.sleep(...)` : fnTy.facts.blocking.replacement) : "the async sleep of the framework that runs this code";
       push({
         code: 'blocking-call-in-async',
         node: call,
         start: call.start,
         end: call.end,
-        message: `\`${ctx.t(fnNode)}()\` blocks the event loop inside \`async def\`; use ${fnTy.facts.blocking.replacement}`,
-        fixes: isSleep ? [{ kind: 'replace-sleep', call, parens: needsParens(call) }] : [],
+        message: `\`${ctx.t(fnNode)}()\` blocks the event loop inside \`async def\`; use ${advice}`,
+        fixes: isSleep && framework ? [{ kind: 'replace-sleep', call, parens: needsParens(call), framework }] : [],
       });
     }
   }
-  const result = ctx.index.callResult(fnTy);
+  const result = ctx.typeOf(call);
   if (!result) return;
-  if (result.k === 'awaitable') checkAwaitableUse(ctx, call, `${describe(ctx, call)}`, push, result.kind);
-  else if (result.k === 'task') checkTaskUse(ctx, call, push);
+  if (result.k === 'awaitable') checkAwaitableUse(ctx, call, `${describe(ctx, call)}`, push, result);
+  else if (result.k === 'task' && fnTy.k === 'func' && fnTy.facts) checkTaskUse(ctx, call, push);
 }
 
-function checkAwaitableUse(ctx: FileContext, expr: PyNode, what: string, push: (f: Finding) => void, kind: 'coroutine' | 'awaitable-cm'): void {
+type AwaitableTy = Extract<Ty, { k: 'awaitable' }>;
+
+function checkAwaitableUse(ctx: FileContext, expr: PyNode, what: string, push: (f: Finding) => void, ty: AwaitableTy): void {
   const use = useOf(ctx, expr);
-  reportUse(ctx, expr, what, use, push, true, kind);
+  // Declared or inferred as "maybe an awaitable" (a union): only dropping it is certainly wrong.
+  if (ty.maybe && use.k !== 'dropped' && use.k !== 'named') return;
+  reportUse(ctx, expr, what, use, push, true, ty);
 }
 
-function reportUse(ctx: FileContext, expr: PyNode, what: string, use: Use, push: (f: Finding) => void, followName: boolean, kind: 'coroutine' | 'awaitable-cm' = 'coroutine'): void {
-  const awaitFix = (): FixHint[] => {
-    if (use.k === 'misuse' && use.why.includes('expects a function')) return passFunctionFix(expr);
+function reportUse(ctx: FileContext, expr: PyNode, what: string, use: Use, push: (f: Finding) => void, followName: boolean, ty?: AwaitableTy): void {
+  const kind = ty?.kind ?? 'coroutine';
+  const Noun = ty?.noun === 'awaitable' ? 'Awaitable' : 'Coroutine';
+  const awaitFix = (at: PyNode = expr): FixHint[] => {
+    if (use.k === 'misuse' && use.why.includes('expects a function')) return passFunctionFix(at);
     // `with session.get(url) as r:` wants `async with`, not `with await ...`.
-    const withStmt = use.k === 'misuse' && kind === 'awaitable-cm' ? enclosingWith(expr) : undefined;
+    const withStmt = use.k === 'misuse' && kind === 'awaitable-cm' ? enclosingWith(at) : undefined;
     if (withStmt) return canAwaitAt(withStmt) ? [{ kind: 'make-async', stmt: withStmt }] : [];
-    return canAwaitAt(expr) ? [{ kind: 'add-await', node: expr, parens: needsParens(expr) }] : [];
+    return canAwaitAt(at) ? [{ kind: 'add-await', node: at, parens: needsParens(at) }] : [];
   };
   switch (use.k) {
     case 'ok':
       return;
+    case 'returned':
+      push({ code: 'never-awaited', node: expr, start: expr.start, end: expr.end, message: `${Noun} \`${what}\` is ${use.why}; it is never awaited`, fixes: awaitFix() });
+      return;
     case 'condition':
-      push({ code: 'coroutine-in-condition', node: expr, start: expr.start, end: expr.end, message: `Coroutine \`${what}\` is always true in a condition; it is never awaited`, fixes: awaitFix() });
+      push({ code: 'coroutine-in-condition', node: expr, start: expr.start, end: expr.end, message: `${Noun} \`${what}\` is always true in a condition; it is never awaited`, fixes: awaitFix() });
       return;
     case 'misuse':
-      push({ code: 'coroutine-misused', node: expr, start: expr.start, end: expr.end, message: `Coroutine \`${what}\` is ${use.why} without being awaited`, fixes: awaitFix() });
+      push({ code: 'coroutine-misused', node: expr, start: expr.start, end: expr.end, message: `${Noun} \`${what}\` is ${use.why} without being awaited`, fixes: awaitFix() });
       return;
     case 'dropped': {
       const fixes = awaitFix();
@@ -174,7 +197,7 @@ function reportUse(ctx: FileContext, expr: PyNode, what: string, use: Use, push:
       if (!fixes.length && scope.isModule && use.stmt.type === 'expression_statement' && namedChildren(use.stmt).length === 1 && namedChildren(use.stmt)[0] === expr) {
         fixes.push({ kind: 'wrap-run', node: expr });
       }
-      push({ code: 'never-awaited', node: expr, start: expr.start, end: expr.end, message: `Coroutine \`${what}\` is created but never awaited`, fixes });
+      push({ code: 'never-awaited', node: expr, start: expr.start, end: expr.end, message: `${Noun} \`${what}\` is created but never awaited`, fixes });
       return;
     }
     case 'named': {
@@ -187,17 +210,23 @@ function reportUse(ctx: FileContext, expr: PyNode, what: string, use: Use, push:
           node: expr,
           start: expr.start,
           end: expr.end,
-          message: use.name === '_' ? `Coroutine \`${what}\` is assigned to \`_\` and never awaited` : `Coroutine \`${what}\` is assigned to \`${use.name}\` but never awaited or used`,
+          message: use.name === '_' ? `${Noun} \`${what}\` is assigned to \`_\` and never awaited` : `${Noun} \`${what}\` is assigned to \`${use.name}\` but never awaited or used`,
           fixes: awaitFix(),
         });
         return;
       }
-      if (verdict === 'single' && !use.container) {
+      if (verdict === 'single' && !use.container && !ty?.maybe) {
         // The name always holds this coroutine: each read is checked like the call itself.
-        for (const load of ctx.scopeOf(expr).loads.get(use.name) ?? []) {
+        const loads = ctx.scopeOf(expr).loads.get(use.name) ?? [];
+        // A bare `name` statement drops it too, when no other read awaits or keeps it.
+        const onlyBare = loads.every((l) => isBareStatement(l));
+        for (const load of loads) {
           if (load.start < use.stmt.end || ctx.scopeOf(load) !== scope || inLambdaOrComprehension(load, scope.node)) continue;
           const u = useOf(ctx, load);
-          if (u.k === 'condition' || u.k === 'misuse') reportUse(ctx, load, use.name, u, push, false);
+          if (u.k === 'condition' || u.k === 'misuse' || u.k === 'returned') reportUse(ctx, load, use.name, u, push, false, ty);
+          else if (u.k === 'dropped' && onlyBare) {
+            push({ code: 'never-awaited', node: load, start: load.start, end: load.end, message: `${Noun} \`${use.name}\` (from \`${what}\`) is evaluated as a statement but never awaited`, fixes: awaitFix(load) });
+          }
         }
       }
       return;
@@ -216,6 +245,12 @@ function nameVerdict(ctx: FileContext, scope: Scope, use: Extract<Use, { k: 'nam
   if (!used) return 'unused';
   const b = scope.single(use.name);
   return b && b.target === use.target ? 'single' : 'other';
+}
+
+function isBareStatement(n: PyNode): boolean {
+  let p = n.parent;
+  while (p?.type === 'parenthesized_expression') p = p.parent;
+  return p?.type === 'expression_statement' && namedChildren(p).length === 1;
 }
 
 function enclosingLoop(n: PyNode, stop: PyNode): PyNode | undefined {
@@ -237,37 +272,53 @@ function useOf(ctx: FileContext, node: PyNode): Use {
   switch (p.type) {
     case 'parenthesized_expression':
       return useOf(ctx, p);
-    case 'await':
     case 'return_statement':
+      return returnedUse(ctx, p);
+    case 'keyword_argument': {
+      const call = p.parent?.type === 'argument_list' ? p.parent.parent : undefined;
+      return node.field === 'value' && call ? parameterUse(ctx, call, node) : OK;
+    }
+    case 'await':
     case 'yield':
     case 'lambda':
-    case 'keyword_argument':
     case 'list_splat':
     case 'dictionary_splat':
     case 'interpolation':
       return OK;
     case 'expression_statement':
       return { k: 'dropped', stmt: p };
-    case 'assignment': {
-      if (node.field !== 'right') return OK;
-      const left = child(p, 'left');
-      if (!left) return OK;
-      if (left.type === 'identifier') return { k: 'named', name: ctx.t(left), target: left, stmt: statementOf(p) };
-      if (left.type === 'pattern_list' || left.type === 'tuple_pattern' || left.type === 'tuple' || left.type === 'list_pattern') {
-        return { k: 'misuse', why: 'unpacked' };
-      }
-      return OK;
-    }
+    case 'assignment':
+      return assignedUse(ctx, node, p);
     case 'augmented_assignment':
       return node.field === 'right' ? { k: 'misuse', why: 'used in arithmetic' } : OK;
-    case 'named_expression': {
-      if (node.field !== 'value') return OK;
-      const name = child(p, 'name');
-      const outer = useOf(ctx, p);
-      if (outer.k === 'condition' || outer.k === 'misuse') return outer;
-      if (outer.k === 'dropped' && name) return { k: 'named', name: ctx.t(name), target: name, stmt: statementOf(p) };
+    case 'named_expression':
+      return walrusUse(ctx, node, p);
+    case 'expression_list':
+    case 'tuple':
+      return tupleItemUse(ctx, node, p);
+    case 'list':
+    case 'set':
+    case 'list_comprehension':
+    case 'set_comprehension':
+    case 'dictionary':
+    case 'dictionary_comprehension':
+      if (p.type.endsWith('comprehension') && node.field !== 'body') return OK;
+      return containerUse(ctx, p);
+    case 'pair':
+      return node.field === 'value' && p.parent ? containerUse(ctx, p.parent) : OK;
+    case 'generator_expression':
+      // A generator is lazy: its coroutines exist only once something consumes it.
       return OK;
-    }
+    case 'argument_list':
+      return argumentUse(ctx, node, p);
+    default:
+      return conditionOrMisuseUse(ctx, node, p);
+  }
+}
+
+/** Surroundings that test the value as a condition or use it as a plain (non-awaitable) value. */
+function conditionOrMisuseUse(ctx: FileContext, node: PyNode, p: PyNode): Use {
+  switch (p.type) {
     case 'conditional_expression': {
       const parts = namedChildren(p);
       if (parts[1] === node) return { k: 'condition' };
@@ -286,52 +337,6 @@ function useOf(ctx: FileContext, node: PyNode): Use {
       return { k: 'condition' };
     case 'assert_statement':
       return namedChildren(p)[0] === node ? { k: 'condition' } : OK;
-    case 'expression_list':
-    case 'tuple': {
-      // `a, b = f(), g()` pairs each value with its target.
-      const a = p.parent;
-      if (a?.type === 'assignment' && p.field === 'right') {
-        const left = child(a, 'left');
-        const items = namedChildren(p);
-        if (left && (left.type === 'pattern_list' || left.type === 'tuple_pattern')) {
-          const targets = namedChildren(left);
-          const i = items.indexOf(node);
-          if (targets.length === items.length && targets[i]?.type === 'identifier') {
-            return { k: 'named', name: ctx.t(targets[i]), target: targets[i], stmt: statementOf(a) };
-          }
-          return OK;
-        }
-      }
-      return containerUse(ctx, p);
-    }
-    case 'list':
-    case 'set':
-    case 'list_comprehension':
-    case 'set_comprehension':
-    case 'dictionary':
-    case 'dictionary_comprehension':
-      if (p.type.endsWith('comprehension') && node.field !== 'body') return OK;
-      return containerUse(ctx, p);
-    case 'pair':
-      return node.field === 'value' && p.parent ? containerUse(ctx, p.parent) : OK;
-    case 'generator_expression':
-      // A generator is lazy: its coroutines exist only once something consumes it.
-      return OK;
-    case 'argument_list': {
-      const call = p.parent;
-      const f = call ? child(call, 'function') : undefined;
-      if (!f) return OK;
-      const ft = ctx.typeOf(f);
-      if (ft?.k === 'func' && ft.facts?.callableArg !== undefined && node.type === 'call') {
-        const positional = namedChildren(p).filter((a) => a.type !== 'keyword_argument' && a.type !== 'dictionary_splat');
-        if (positional[ft.facts.callableArg] === node) return { k: 'misuse', why: `passed to \`${ctx.t(f)}()\`, which expects a function to call, not a coroutine object` };
-      }
-      if (ft?.k === 'func' && ft.q.startsWith('builtins.')) {
-        const name = ft.q.slice('builtins.'.length);
-        if (SYNC_VALUE_BUILTINS.has(name)) return { k: 'misuse', why: `passed to \`${name}()\`` };
-      }
-      return OK;
-    }
     case 'attribute': {
       if (node.field !== 'object') return OK;
       const attr = child(p, 'attribute');
@@ -358,6 +363,90 @@ function useOf(ctx: FileContext, node: PyNode): Use {
     default:
       return OK;
   }
+}
+
+/** `x = <node>` names the value; unpacking it is a misuse. */
+function assignedUse(ctx: FileContext, node: PyNode, assignment: PyNode): Use {
+  if (node.field !== 'right') return OK;
+  const left = child(assignment, 'left');
+  if (!left) return OK;
+  if (left.type === 'identifier') return { k: 'named', name: ctx.t(left), target: left, stmt: statementOf(assignment) };
+  if (left.type === 'pattern_list' || left.type === 'tuple_pattern' || left.type === 'tuple' || left.type === 'list_pattern') {
+    return { k: 'misuse', why: 'unpacked' };
+  }
+  return OK;
+}
+
+/** `(x := <node>)`: the walrus names the value when the expression itself is dropped. */
+function walrusUse(ctx: FileContext, node: PyNode, walrus: PyNode): Use {
+  if (node.field !== 'value') return OK;
+  const name = child(walrus, 'name');
+  const outer = useOf(ctx, walrus);
+  if (outer.k === 'condition' || outer.k === 'misuse') return outer;
+  if (outer.k === 'dropped' && name) return { k: 'named', name: ctx.t(name), target: name, stmt: statementOf(walrus) };
+  return OK;
+}
+
+/** An item of `a, b` or `(a, b)`: `a, b = f(), g()` pairs each value with its target. */
+function tupleItemUse(ctx: FileContext, node: PyNode, tuple: PyNode): Use {
+  const a = tuple.parent;
+  if (a?.type === 'assignment' && tuple.field === 'right') {
+    const left = child(a, 'left');
+    const items = namedChildren(tuple);
+    if (left && (left.type === 'pattern_list' || left.type === 'tuple_pattern')) {
+      const targets = namedChildren(left);
+      const i = items.indexOf(node);
+      if (targets.length === items.length && targets[i]?.type === 'identifier') {
+        return { k: 'named', name: ctx.t(targets[i]), target: targets[i], stmt: statementOf(a) };
+      }
+      return OK;
+    }
+  }
+  return containerUse(ctx, tuple);
+}
+
+/** A positional argument: misused when the callee wants a callable or a plain value, else by its parameter. */
+function argumentUse(ctx: FileContext, node: PyNode, args: PyNode): Use {
+  const call = args.parent;
+  const f = call ? child(call, 'function') : undefined;
+  if (!f) return OK;
+  const ft = ctx.typeOf(f);
+  if (ft?.k === 'func' && ft.facts?.callableArg !== undefined && node.type === 'call') {
+    const positional = namedChildren(args).filter((a) => a.type !== 'keyword_argument' && a.type !== 'dictionary_splat');
+    if (positional[ft.facts.callableArg] === node) return { k: 'misuse', why: `passed to \`${ctx.t(f)}()\`, which expects a function to call, not a coroutine object` };
+  }
+  if (ft?.k === 'func' && ft.q.startsWith('builtins.')) {
+    const name = ft.q.slice('builtins.'.length);
+    if (SYNC_VALUE_BUILTINS.has(name)) return { k: 'misuse', why: `passed to \`${name}()\`` };
+  }
+  return call ? parameterUse(ctx, call, node) : OK;
+}
+
+/** An argument bound to a parameter annotated with a type a coroutine can never be (`int`, a plain class). */
+function parameterUse(ctx: FileContext, call: PyNode, arg: PyNode): Use {
+  const f = child(call, 'function');
+  const ft = f ? ctx.typeOf(f) : undefined;
+  let target: Extract<Ty, { k: 'func' }> | undefined;
+  if (ft?.k === 'func') target = ft;
+  else if (ft?.k === 'class' && ft.cls.k === 'ws' && ctx.index.classHasMember(ft.cls, '__new__') === false) {
+    const init = ctx.index.attr({ k: 'instance', cls: ft.cls }, '__init__');
+    if (init?.k === 'func') target = init;
+  }
+  if (!f || !target?.ws || target.ws.fn.opaqueDecorators.length) return OK;
+  const param = parameterFor(call, arg, target.ws.fn.paramList, !!target.bound, ctx.text);
+  if (!param?.ann) return OK;
+  if (awaitabilityOf(ctx.index, param.ann, target.ws.mod).k !== 'never') return OK;
+  return { k: 'misuse', why: `passed to parameter \`${param.name}: ${param.ann.replace(/\s+/g, ' ')}\` of \`${ctx.t(f)}()\`` };
+}
+
+/** `return <coroutine>` inside an `async def` declared to return something that cannot be awaitable. */
+function returnedUse(ctx: FileContext, ret: PyNode): Use {
+  const fn = enclosingFunction(ret);
+  if (!fn || fn.type !== 'function_definition' || !isAsyncDef(fn)) return OK;
+  const ann = child(fn, 'return_type');
+  if (!ann || awaitabilityOf(ctx.index, ctx.t(ann), ctx.module).k !== 'never') return OK;
+  const name = child(fn, 'name');
+  return { k: 'returned', why: `returned from \`async def ${name ? ctx.t(name) : ''}\`, declared to return \`${ctx.t(ann)}\`` };
 }
 
 function containerUse(ctx: FileContext, container: PyNode): Use {

@@ -94,187 +94,211 @@ export function buildScopes(root: PyNode, text: string, cache?: ScopeCache): Map
 }
 
 function scopesOfStatement(root: PyNode, stmt: PyNode, text: string): StatementScopes {
-  const scopes = new Map<PyNode, Scope>();
-  const t = (n: PyNode) => text.slice(n.start, n.end);
+  const builder = new StatementScopeBuilder(text);
   const moduleScope = new Scope(root, null, false, null);
+  builder.visitOne(stmt, moduleScope, []);
+  return { module: moduleScope, nested: [...builder.scopes] };
+}
 
-  const bindTargets = (target: PyNode, scope: Scope, kind: BindingKind, value?: PyNode, extra?: Partial<Binding>) => {
+/**
+ * Walks one top-level statement, recording bindings in the scope they belong to and every read
+ * in each scope that can see it (`loadScopes`: the enclosing functions, innermost last).
+ */
+class StatementScopeBuilder {
+  readonly scopes = new Map<PyNode, Scope>();
+
+  constructor(private readonly text: string) {}
+
+  private t(n: PyNode): string {
+    return this.text.slice(n.start, n.end);
+  }
+
+  private bindTargets(target: PyNode, scope: Scope, kind: BindingKind, value?: PyNode, extra?: Partial<Binding>): void {
     if (target.type === 'identifier') {
-      scope.addBinding(t(target), { kind, target, value, ...extra });
+      scope.addBinding(this.t(target), { kind, target, value, ...extra });
       return;
     }
     if (TARGET_WRAPPERS.has(target.type)) {
       const items = namedChildren(target);
-      items.forEach((it, i) => bindTargets(it, scope, kind, value, { ...extra, index: i, arity: items.length }));
+      items.forEach((it, i) => this.bindTargets(it, scope, kind, value, { ...extra, index: i, arity: items.length }));
     }
-  };
+  }
 
-  const visit = (node: PyNode, scope: Scope, loadScopes: Scope[]) => {
-    for (const c of node.children) visitOne(c, scope, loadScopes);
-  };
-  const visitOne = (c: PyNode, scope: Scope, loadScopes: Scope[]): void => {
-    const node = c.parent ?? c;
-    {
-      switch (c.type) {
-        case 'function_definition': {
-          const name = child(c, 'name');
-          if (name) scope.addBinding(t(name), { kind: 'def', target: name });
-          const cls = node.type === 'block' && node.parent?.type === 'class_definition' ? node.parent
-            : node.type === 'decorated_definition' && node.parent?.type === 'block' && node.parent.parent?.type === 'class_definition' ? node.parent.parent
-            : null;
-          // Methods do not see the class body's names: their enclosing scope is the class's.
-          let outer = scope;
-          while (outer.node.type === 'class_definition' && outer.parent) outer = outer.parent;
-          const fs = new Scope(c, outer, c.children.some((k) => !k.named && k.type === 'async'), cls);
-          scopes.set(c, fs);
-          const params = child(c, 'parameters');
-          let i = 0;
-          for (const p of params ? namedChildren(params) : []) {
-            const id = p.type === 'identifier' ? p : child(p, 'name') ?? p.children.find((k) => k.type === 'identifier');
-            if (id && id.type === 'identifier') fs.addBinding(t(id), { kind: 'param', target: id, annotation: child(p, 'type'), paramIndex: i });
-            i++;
-            const dv = child(p, 'value');
-            if (dv) visitExpr(dv, scope, loadScopes);
-            const ann = child(p, 'type');
-            if (ann) visitExpr(ann, scope, loadScopes);
-          }
-          const ret = child(c, 'return_type');
-          if (ret) visitExpr(ret, scope, loadScopes);
-          const body = child(c, 'body');
-          if (body) visit(body, fs, [...loadScopes, fs]);
-          break;
-        }
-        case 'class_definition': {
-          const name = child(c, 'name');
-          if (name) scope.addBinding(t(name), { kind: 'def', target: name });
-          const sup = child(c, 'superclasses');
-          if (sup) visitExpr(sup, scope, loadScopes);
-          // Class bodies are not enclosing scopes for their methods; they share the outer scope's reads.
-          const cs = new Scope(c, scope, false, null);
-          const body = child(c, 'body');
-          if (body) visit(body, cs, loadScopes);
-          break;
-        }
-        case 'lambda': {
-          const body = child(c, 'body');
-          if (body) visitExpr(body, scope, loadScopes);
-          const params = child(c, 'parameters');
-          if (params) for (const p of namedChildren(params)) { const dv = child(p, 'value'); if (dv) visitExpr(dv, scope, loadScopes); }
-          break;
-        }
-        case 'assignment': {
-          const left = child(c, 'left');
-          const right = child(c, 'right');
-          if (right) {
-            // `a = b = value` nests assignments on the right.
-            if (right.type === 'assignment') {
-              visitOne(right, scope, loadScopes);
-              const inner = finalValue(right);
-              if (left) bindTargets(left, scope, 'assign', inner);
-            } else {
-              visitExpr(right, scope, loadScopes);
-              if (left) bindTargets(left, scope, 'assign', right);
-            }
-          } else if (left) {
-            // Bare annotation `x: int` binds nothing at runtime.
-          }
-          if (left && left.type !== 'identifier') visitTargetsLoads(left, scope, loadScopes);
-          const ann = child(c, 'type');
-          if (ann) visitExpr(ann, scope, loadScopes);
-          break;
-        }
-        case 'augmented_assignment': {
-          const left = child(c, 'left');
-          const right = child(c, 'right');
-          if (left?.type === 'identifier') {
-            scope.addBinding(t(left), { kind: 'augassign', target: left });
-            for (const s of loadScopes) s.addLoad(t(left), left);
-          } else if (left) visitExpr(left, scope, loadScopes);
-          if (right) visitExpr(right, scope, loadScopes);
-          break;
-        }
-        case 'for_statement': {
-          const left = child(c, 'left');
-          if (left) {
-            bindTargets(left, scope, 'for');
-            visitTargetsLoads(left, scope, loadScopes);
-          }
-          for (const k of c.children) if (k.field !== 'left') visitOne(k, scope, loadScopes);
-          break;
-        }
-        case 'as_pattern_target': {
-          const target = namedChildren(c)[0];
-          const asPattern = c.parent;
-          const value = asPattern ? namedChildren(asPattern)[0] : undefined;
-          const inWith = asPattern?.parent?.type === 'with_item';
-          const withStmt = inWith ? asPattern?.parent?.parent?.parent : undefined;
-          if (target) {
-            bindTargets(target, scope, inWith ? 'with' : 'except', value, {
-              asyncWith: !!withStmt && withStmt.children.some((k) => !k.named && k.type === 'async'),
-            });
-            visitTargetsLoads(target, scope, loadScopes);
-          }
-          break;
-        }
-        case 'named_expression': {
-          const name = child(c, 'name');
-          const value = child(c, 'value');
-          if (name) scope.addBinding(t(name), { kind: 'walrus', target: name, value });
-          if (value) visitExpr(value, scope, loadScopes);
-          break;
-        }
-        case 'import_statement':
-        case 'import_from_statement': {
-          for (const n of c.children) {
-            if (n.field !== 'name') continue;
-            const alias = n.type === 'aliased_import' ? child(n, 'alias') : undefined;
-            const nameNode = alias ?? (n.type === 'dotted_name' ? namedChildren(n)[0] : undefined);
-            if (nameNode) scope.addBinding(t(nameNode), { kind: 'import', target: nameNode });
-          }
-          break;
-        }
-        case 'global_statement':
-        case 'nonlocal_statement':
-          for (const id of namedChildren(c)) scope.declaredNonLocal.add(t(id));
-          break;
-        case 'delete_statement':
-          // `del x` neither reads the value nor keeps it alive.
-          for (const k of namedChildren(c)) if (k.type !== 'identifier' && k.type !== 'expression_list') visitExpr(k, scope, loadScopes);
-          break;
-        case 'case_pattern': {
-          for (const id of identifiersDeep(c)) {
-            scope.addBinding(t(id), { kind: 'other', target: id });
-            for (const s of loadScopes) s.addLoad(t(id), id);
-          }
-          break;
-        }
-        case 'identifier': {
-          if (isLoad(c)) {
-            const name = t(c);
-            for (const s of loadScopes) s.addLoad(name, c);
-            if (c.parent?.type === 'call' && c.field === 'function' && (name === 'locals' || name === 'vars' || name === 'eval' || name === 'exec')) {
-              for (const s of loadScopes) s.dynamic = true;
-            }
-          }
-          break;
-        }
-        default:
-          visit(c, scope, loadScopes);
-      }
-    }
-  };
-  const visitExpr = visitOne;
-  // Subscripts and attributes inside targets (`a[i], b.x = ...`) read names.
-  const visitTargetsLoads = (target: PyNode, scope: Scope, loadScopes: Scope[]) => {
+  /** Subscripts and attributes inside targets (`a[i], b.x = ...`) read names. */
+  private visitTargetsLoads(target: PyNode, scope: Scope, loadScopes: Scope[]): void {
     if (target.type === 'identifier') return;
     if (TARGET_WRAPPERS.has(target.type)) {
-      for (const k of namedChildren(target)) visitTargetsLoads(k, scope, loadScopes);
+      for (const k of namedChildren(target)) this.visitTargetsLoads(k, scope, loadScopes);
       return;
     }
-    visitExpr(target, scope, loadScopes);
-  };
-  visitOne(stmt, moduleScope, []);
-  return { module: moduleScope, nested: [...scopes] };
+    this.visitOne(target, scope, loadScopes);
+  }
+
+  private visit(node: PyNode, scope: Scope, loadScopes: Scope[]): void {
+    for (const c of node.children) this.visitOne(c, scope, loadScopes);
+  }
+
+  visitOne(c: PyNode, scope: Scope, loadScopes: Scope[]): void {
+    switch (c.type) {
+      case 'function_definition':
+        return this.functionDefinition(c, scope, loadScopes);
+      case 'class_definition':
+        return this.classDefinition(c, scope, loadScopes);
+      case 'lambda': {
+        const body = child(c, 'body');
+        if (body) this.visitOne(body, scope, loadScopes);
+        const params = child(c, 'parameters');
+        if (params) for (const p of namedChildren(params)) { const dv = child(p, 'value'); if (dv) this.visitOne(dv, scope, loadScopes); }
+        return;
+      }
+      case 'assignment':
+        return this.assignment(c, scope, loadScopes);
+      case 'augmented_assignment':
+        return this.augmentedAssignment(c, scope, loadScopes);
+      case 'for_statement': {
+        const left = child(c, 'left');
+        if (left) {
+          this.bindTargets(left, scope, 'for');
+          this.visitTargetsLoads(left, scope, loadScopes);
+        }
+        for (const k of c.children) if (k.field !== 'left') this.visitOne(k, scope, loadScopes);
+        return;
+      }
+      case 'as_pattern_target':
+        return this.asPatternTarget(c, scope, loadScopes);
+      case 'named_expression': {
+        const name = child(c, 'name');
+        const value = child(c, 'value');
+        if (name) scope.addBinding(this.t(name), { kind: 'walrus', target: name, value });
+        if (value) this.visitOne(value, scope, loadScopes);
+        return;
+      }
+      case 'import_statement':
+      case 'import_from_statement':
+        return this.imports(c, scope);
+      case 'global_statement':
+      case 'nonlocal_statement':
+        for (const id of namedChildren(c)) scope.declaredNonLocal.add(this.t(id));
+        return;
+      case 'delete_statement':
+        // `del x` neither reads the value nor keeps it alive.
+        for (const k of namedChildren(c)) if (k.type !== 'identifier' && k.type !== 'expression_list') this.visitOne(k, scope, loadScopes);
+        return;
+      case 'case_pattern':
+        for (const id of identifiersDeep(c)) {
+          scope.addBinding(this.t(id), { kind: 'other', target: id });
+          for (const s of loadScopes) s.addLoad(this.t(id), id);
+        }
+        return;
+      case 'identifier':
+        return this.identifier(c, loadScopes);
+      default:
+        this.visit(c, scope, loadScopes);
+    }
+  }
+
+  private functionDefinition(c: PyNode, scope: Scope, loadScopes: Scope[]): void {
+    const node = c.parent ?? c;
+    const name = child(c, 'name');
+    if (name) scope.addBinding(this.t(name), { kind: 'def', target: name });
+    const cls = node.type === 'block' && node.parent?.type === 'class_definition' ? node.parent
+      : node.type === 'decorated_definition' && node.parent?.type === 'block' && node.parent.parent?.type === 'class_definition' ? node.parent.parent
+      : null;
+    // Methods do not see the class body's names: their enclosing scope is the class's.
+    let outer = scope;
+    while (outer.node.type === 'class_definition' && outer.parent) outer = outer.parent;
+    const fs = new Scope(c, outer, c.children.some((k) => !k.named && k.type === 'async'), cls);
+    this.scopes.set(c, fs);
+    const params = child(c, 'parameters');
+    let i = 0;
+    for (const p of params ? namedChildren(params) : []) {
+      const id = p.type === 'identifier' ? p : child(p, 'name') ?? p.children.find((k) => k.type === 'identifier');
+      if (id && id.type === 'identifier') fs.addBinding(this.t(id), { kind: 'param', target: id, annotation: child(p, 'type'), paramIndex: i });
+      i++;
+      const dv = child(p, 'value');
+      if (dv) this.visitOne(dv, scope, loadScopes);
+      const ann = child(p, 'type');
+      if (ann) this.visitOne(ann, scope, loadScopes);
+    }
+    const ret = child(c, 'return_type');
+    if (ret) this.visitOne(ret, scope, loadScopes);
+    const body = child(c, 'body');
+    if (body) this.visit(body, fs, [...loadScopes, fs]);
+  }
+
+  private classDefinition(c: PyNode, scope: Scope, loadScopes: Scope[]): void {
+    const name = child(c, 'name');
+    if (name) scope.addBinding(this.t(name), { kind: 'def', target: name });
+    const sup = child(c, 'superclasses');
+    if (sup) this.visitOne(sup, scope, loadScopes);
+    // Class bodies are not enclosing scopes for their methods; they share the outer scope's reads.
+    const cs = new Scope(c, scope, false, null);
+    const body = child(c, 'body');
+    if (body) this.visit(body, cs, loadScopes);
+  }
+
+  private assignment(c: PyNode, scope: Scope, loadScopes: Scope[]): void {
+    const left = child(c, 'left');
+    const right = child(c, 'right');
+    // A bare annotation `x: int` (no right side) binds nothing at runtime.
+    if (right) {
+      // `a = b = value` nests assignments on the right.
+      if (right.type === 'assignment') {
+        this.visitOne(right, scope, loadScopes);
+        const inner = finalValue(right);
+        if (left) this.bindTargets(left, scope, 'assign', inner);
+      } else {
+        this.visitOne(right, scope, loadScopes);
+        if (left) this.bindTargets(left, scope, 'assign', right);
+      }
+    }
+    if (left && left.type !== 'identifier') this.visitTargetsLoads(left, scope, loadScopes);
+    const ann = child(c, 'type');
+    if (ann) this.visitOne(ann, scope, loadScopes);
+  }
+
+  private augmentedAssignment(c: PyNode, scope: Scope, loadScopes: Scope[]): void {
+    const left = child(c, 'left');
+    const right = child(c, 'right');
+    if (left?.type === 'identifier') {
+      scope.addBinding(this.t(left), { kind: 'augassign', target: left });
+      for (const s of loadScopes) s.addLoad(this.t(left), left);
+    } else if (left) this.visitOne(left, scope, loadScopes);
+    if (right) this.visitOne(right, scope, loadScopes);
+  }
+
+  /** `with x as y` and `except E as y`. */
+  private asPatternTarget(c: PyNode, scope: Scope, loadScopes: Scope[]): void {
+    const target = namedChildren(c)[0];
+    const asPattern = c.parent;
+    const value = asPattern ? namedChildren(asPattern)[0] : undefined;
+    const inWith = asPattern?.parent?.type === 'with_item';
+    const withStmt = inWith ? asPattern?.parent?.parent?.parent : undefined;
+    if (target) {
+      this.bindTargets(target, scope, inWith ? 'with' : 'except', value, {
+        asyncWith: !!withStmt && withStmt.children.some((k) => !k.named && k.type === 'async'),
+      });
+      this.visitTargetsLoads(target, scope, loadScopes);
+    }
+  }
+
+  private imports(c: PyNode, scope: Scope): void {
+    for (const n of c.children) {
+      if (n.field !== 'name') continue;
+      const alias = n.type === 'aliased_import' ? child(n, 'alias') : undefined;
+      const nameNode = alias ?? (n.type === 'dotted_name' ? namedChildren(n)[0] : undefined);
+      if (nameNode) scope.addBinding(this.t(nameNode), { kind: 'import', target: nameNode });
+    }
+  }
+
+  private identifier(c: PyNode, loadScopes: Scope[]): void {
+    if (!isLoad(c)) return;
+    const name = this.t(c);
+    for (const s of loadScopes) s.addLoad(name, c);
+    if (c.parent?.type === 'call' && c.field === 'function' && (name === 'locals' || name === 'vars' || name === 'eval' || name === 'exec')) {
+      for (const s of loadScopes) s.dynamic = true;
+    }
+  }
 }
 
 function finalValue(a: PyNode): PyNode | undefined {

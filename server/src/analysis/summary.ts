@@ -23,6 +23,33 @@ export interface FunctionSummary {
   isProperty: boolean;
   returns?: TypeHint;
   params: { name: string; hint?: TypeHint }[];
+  /** Return annotation as written (parsed lazily by `annotations.ts`). */
+  returnAnn?: string;
+  /** Every parameter in order, with its kind, for mapping call arguments. */
+  paramList: ParamSummary[];
+  /** `@staticmethod` / `@classmethod`: how the first parameter binds. */
+  binding?: 'static' | 'class';
+  /** What a sync, non-generator body returns, when every `return` is understood. */
+  inferred?: InferredReturn;
+}
+
+export interface ParamSummary {
+  name: string;
+  kind: 'pos' | 'posonly' | 'kwonly' | 'varargs' | 'varkw';
+  ann?: string;
+}
+
+/** One `return` of a sync function: a value written in module scope, a parameter, `None`, or `self.m()`. */
+export type ReturnSource =
+  | { k: 'hint'; hint: TypeHint }
+  | { k: 'param'; name: string }
+  | { k: 'none' }
+  | { k: 'self-call'; method: string };
+
+export interface InferredReturn {
+  sources: ReturnSource[];
+  /** The body can end without a `return` (an implicit `None`). */
+  fallsOff: boolean;
 }
 
 export interface ClassSummary {
@@ -47,6 +74,10 @@ export interface ModuleSummary {
   rebound: Set<string>;
   /** Every module this one imports from (absolute names). */
   dependencies: Set<string>;
+  /** `T = TypeVar("T", bound=...)`: name → bound annotation text (null when unbound). */
+  typeVars: Map<string, string | null>;
+  /** `Alias = Coroutine[Any, Any, int]` and similar subscripted/union aliases: name → text. */
+  typeAliases: Map<string, string>;
 }
 
 const TRANSPARENT_DECORATORS = new Set([
@@ -60,14 +91,30 @@ interface Partial {
   key: string;
   m: ModuleSummary;
   binds: string[];
-  /** Value signature (offset-free), to tell whether an edited statement changed the module's API. */
-  sig: string;
+  /** Value signature (offset-free), interned to a number, to tell whether an edit changed the module's API. */
+  sig: number;
 }
 
 export type SummaryCache = WeakMap<PyNode, Partial>;
 
 function emptySummary(name: string, isPackage: boolean): ModuleSummary {
-  return { name, isPackage, functions: new Map(), classes: new Map(), imports: new Map(), starImports: [], assignments: new Map(), rebound: new Set(), dependencies: new Set() };
+  return { name, isPackage, functions: new Map(), classes: new Map(), imports: new Map(), starImports: [], assignments: new Map(), rebound: new Set(), dependencies: new Set(), typeVars: new Map(), typeAliases: new Map() };
+}
+
+/**
+ * Signature strings are interned so a module's signature is a short list of numbers (compared on
+ * every keystroke). Clearing the table only costs one spurious "API changed" on the next edit.
+ */
+const sigIds = new Map<string, number>();
+let nextSigId = 1;
+function internSignature(sig: string): number {
+  let id = sigIds.get(sig);
+  if (id === undefined) {
+    if (sigIds.size > 100_000) sigIds.clear();
+    id = nextSigId++;
+    sigIds.set(sig, id);
+  }
+  return id;
 }
 
 const sigReplacer = (_k: string, v: unknown) => (v instanceof Map ? [...v.entries()] : v instanceof Set ? [...v] : v);
@@ -80,7 +127,7 @@ export function summarise(root: PyNode, text: string, moduleName: string, isPack
   const m = emptySummary(moduleName, isPackage);
   const bindCount = new Map<string, number>();
   const key = `${moduleName}|${isPackage}`;
-  const sigs: string[] = [];
+  const sigs: number[] = [];
   for (const s of root.children) {
     let p = cache?.get(s);
     if (!p || p.key !== key) {
@@ -93,6 +140,8 @@ export function summarise(root: PyNode, text: string, moduleName: string, isPack
     for (const [k, v] of p.m.imports) m.imports.set(k, v);
     for (const [k, v] of p.m.assignments) m.assignments.set(k, v);
     for (const d of p.m.dependencies) m.dependencies.add(d);
+    for (const [k, v] of p.m.typeVars) m.typeVars.set(k, v);
+    for (const [k, v] of p.m.typeAliases) m.typeAliases.set(k, v);
     m.starImports.push(...p.m.starImports);
     for (const b of p.binds) bindCount.set(b, (bindCount.get(b) ?? 0) + 1);
   }
@@ -102,7 +151,7 @@ export function summarise(root: PyNode, text: string, moduleName: string, isPack
       m.assignments.delete(name);
     }
   }
-  return Object.assign(m, { signature: sigs.join('\n') });
+  return Object.assign(m, { signature: sigs.join(',') });
 }
 
 function summariseStatement(stmt: PyNode, text: string, moduleName: string, isPackage: boolean, key: string): Partial {
@@ -156,6 +205,7 @@ function summariseStatement(stmt: PyNode, text: string, moduleName: string, isPa
               bump(name);
               const hint = ann ? annotationHint(ann, text) : right ? valueHint(right, text) : undefined;
               if (hint) m.assignments.set(name, hint);
+              if (right) readTypeDefinition(name, right, text, m);
             } else if (left) {
               for (const id of identifiersIn(left)) bump(t(id));
             }
@@ -175,8 +225,25 @@ function summariseStatement(stmt: PyNode, text: string, moduleName: string, isPa
     }
   };
   visitStatements([stmt]);
-  const sig = stmt.named ? JSON.stringify([m.functions, m.classes, m.imports, m.assignments, m.starImports, binds], sigReplacer) : '';
+  const sig = stmt.named ? internSignature(JSON.stringify([m.functions, m.classes, m.imports, m.assignments, m.starImports, binds, m.typeVars, m.typeAliases], sigReplacer)) : 0;
   return { key, m, binds, sig };
+}
+
+/** `T = TypeVar("T", bound=X)` and `Alias = Coroutine[...]` / `A | B`: recorded for annotation lookups. */
+function readTypeDefinition(name: string, right: PyNode, text: string, m: ModuleSummary): void {
+  if (right.type === 'call') {
+    const f = child(right, 'function');
+    const ft = f ? text.slice(f.start, f.end) : '';
+    if (!/^(?:typing\.|typing_extensions\.)?TypeVar$/.test(ft)) return;
+    const args = child(right, 'arguments');
+    const bound = args ? namedChildren(args).find((a) => a.type === 'keyword_argument' && text.slice(a.start, a.end).startsWith('bound')) : undefined;
+    const value = bound ? child(bound, 'value') : undefined;
+    m.typeVars.set(name, value ? text.slice(value.start, value.end) : null);
+    return;
+  }
+  if (right.type === 'subscript' || (right.type === 'binary_operator' && text.slice(right.start, right.end).includes('|'))) {
+    m.typeAliases.set(name, text.slice(right.start, right.end));
+  }
 }
 
 function blocksOf(node: PyNode): PyNode[] {
@@ -207,7 +274,7 @@ function decoratorNames(node: PyNode, text: string): string[] {
     });
 }
 
-export function summariseFunction(node: PyNode, text: string): FunctionSummary | undefined {
+export function summariseFunction(node: PyNode, text: string, inClass = false): FunctionSummary | undefined {
   const def = unwrapDecorated(node);
   const nameNode = child(def, 'name');
   if (!nameNode) return undefined;
@@ -223,17 +290,177 @@ export function summariseFunction(node: PyNode, text: string): FunctionSummary |
     }
   }
   const ret = child(def, 'return_type');
-  return {
+  const binding = decorators.some((d) => d === 'staticmethod') ? 'static' : decorators.some((d) => d === 'classmethod') ? 'class' : undefined;
+  const paramList = paramsNode ? paramListOf(paramsNode, text) : [];
+  const hasYield = !!body && containsYield(body, text);
+  const fn: FunctionSummary = {
     name: text.slice(nameNode.start, nameNode.end),
     isAsync,
-    isAsyncGenerator: isAsync && !!body && containsYield(body),
+    isAsyncGenerator: isAsync && hasYield,
     opaqueDecorators: decorators.filter((d) => !TRANSPARENT_DECORATORS.has(d) && !d.endsWith('.setter')),
     isAsyncContextManager: decorators.some((d) => d === 'asynccontextmanager' || d === 'contextlib.asynccontextmanager'),
     isContextManager: decorators.some((d) => d === 'contextmanager' || d === 'contextlib.contextmanager'),
     isProperty: decorators.some((d) => d === 'property' || d.endsWith('cached_property')),
     returns: ret ? annotationHint(ret, text) : undefined,
     params,
+    paramList,
   };
+  if (ret) fn.returnAnn = text.slice(ret.start, ret.end);
+  if (binding) fn.binding = binding;
+  if (!isAsync && !hasYield && body) {
+    const self = inClass && binding !== 'static' ? paramList[0]?.name : undefined;
+    const inferred = inferReturns(body, text, paramList, self);
+    if (inferred) fn.inferred = inferred;
+  }
+  return fn;
+}
+
+function paramListOf(paramsNode: PyNode, text: string): ParamSummary[] {
+  const out: ParamSummary[] = [];
+  let kwOnly = false;
+  for (const p of namedChildren(paramsNode)) {
+    if (p.type === 'positional_separator') {
+      for (const q of out) if (q.kind === 'pos') q.kind = 'posonly';
+      continue;
+    }
+    if (p.type === 'keyword_separator') {
+      kwOnly = true;
+      continue;
+    }
+    const inner = p.type === 'typed_parameter' ? namedChildren(p)[0] : p;
+    const ann = child(p, 'type');
+    const annText = ann ? text.slice(ann.start, ann.end) : undefined;
+    if (inner?.type === 'list_splat_pattern' || inner?.type === 'dictionary_splat_pattern') {
+      const id = namedChildren(inner)[0];
+      out.push({ name: id ? text.slice(id.start, id.end) : '', kind: inner.type === 'list_splat_pattern' ? 'varargs' : 'varkw', ann: annText });
+      if (inner.type === 'list_splat_pattern') kwOnly = true;
+      continue;
+    }
+    const info = paramInfo(p, text);
+    if (!info) continue;
+    out.push({ name: info.name, kind: kwOnly ? 'kwonly' : 'pos', ann: annText });
+  }
+  return out;
+}
+
+/**
+ * The `return` values of a sync body, when each is understood: a call or name resolvable in module
+ * scope (its head is not a local), a parameter returned unchanged, `None`, or `self.method()`.
+ */
+function inferReturns(body: PyNode, text: string, paramList: ParamSummary[], self: string | undefined): InferredReturn | undefined {
+  const locals = new Set<string>();
+  const returns: PyNode[] = [];
+  const bindIn = (n: PyNode) => {
+    for (const id of identifiersIn(n)) locals.add(text.slice(id.start, id.end));
+  };
+  forEachStatement(body, (c) => {
+    switch (c.type) {
+      case 'function_definition':
+      case 'class_definition':
+      case 'decorated_definition': {
+        const name = child(unwrapDecorated(c), 'name');
+        if (name) locals.add(text.slice(name.start, name.end));
+        return;
+      }
+      case 'return_statement':
+        returns.push(c);
+        return;
+      case 'expression_statement':
+        for (let a = c.children[0]; a && (a.type === 'assignment' || a.type === 'augmented_assignment'); a = child(a, 'right')!) {
+          const left = child(a, 'left');
+          if (left) bindIn(left);
+        }
+        return;
+      case 'for_statement': {
+        const left = child(c, 'left');
+        if (left) bindIn(left);
+        return;
+      }
+      case 'with_statement':
+      case 'import_statement':
+      case 'import_from_statement':
+      case 'global_statement':
+      case 'nonlocal_statement':
+        // Over-approximates (every name in the clause): a local wrongly assumed only loses inference.
+        for (const k of c.children) if (k.type !== 'block') bindIn(k);
+        return;
+      default:
+        if (c.type.endsWith('_clause')) for (const k of c.children) if (k.type !== 'block') bindIn(k);
+    }
+  });
+  if (!returns.length) return undefined;
+  // Walrus targets bind in the function scope from inside any expression.
+  const walrus = text.indexOf(':=', body.start);
+  if (walrus !== -1 && walrus < body.end) collectWalrus(body, text, locals);
+  const params = new Set(paramList.map((p) => p.name));
+  const sources: ReturnSource[] = [];
+  for (const r of returns) {
+    const value = namedChildren(r)[0];
+    if (!value) {
+      sources.push({ k: 'none' });
+      continue;
+    }
+    if (!returnSources(value, text, params, locals, self, sources)) return undefined;
+  }
+  return { sources, fallsOff: !endsTerminally(body) };
+}
+
+function collectWalrus(n: PyNode, text: string, out: Set<string>): void {
+  for (const c of n.children) {
+    if (c.type === 'named_expression') {
+      const name = child(c, 'name');
+      if (name) out.add(text.slice(name.start, name.end));
+    }
+    collectWalrus(c, text, out);
+  }
+}
+
+function returnSources(value: PyNode, text: string, params: Set<string>, locals: Set<string>, self: string | undefined, out: ReturnSource[]): boolean {
+  let v = value;
+  while (v.type === 'parenthesized_expression' && namedChildren(v).length === 1) v = namedChildren(v)[0];
+  if (v.type === 'none') {
+    out.push({ k: 'none' });
+    return true;
+  }
+  if (v.type === 'conditional_expression') {
+    const parts = namedChildren(v);
+    return parts.length === 3 && returnSources(parts[0], text, params, locals, self, out) && returnSources(parts[2], text, params, locals, self, out);
+  }
+  if (v.type === 'identifier') {
+    const name = text.slice(v.start, v.end);
+    if (params.has(name) && !locals.has(name)) {
+      out.push({ k: 'param', name });
+      return true;
+    }
+  }
+  if (v.type === 'call') {
+    const f = child(v, 'function');
+    if (!f || !isDotted(f)) return false;
+    const dotted = text.slice(f.start, f.end);
+    const head = dotted.split('.')[0];
+    if (self && head === self && f.type === 'attribute' && dotted.split('.').length === 2 && !locals.has(head)) {
+      out.push({ k: 'self-call', method: dotted.split('.')[1] });
+      return true;
+    }
+    if (params.has(head) || locals.has(head)) return false;
+    out.push({ k: 'hint', hint: { dotted, how: 'call' } });
+    return true;
+  }
+  return false;
+}
+
+/** The block cannot fall off its end: its last statement returns or raises (through if/else). */
+function endsTerminally(block: PyNode): boolean {
+  const stmts = namedChildren(block);
+  const last = stmts[stmts.length - 1];
+  if (!last) return false;
+  if (last.type === 'return_statement' || last.type === 'raise_statement') return true;
+  if (last.type === 'if_statement') {
+    const blocks = blocksOf(last);
+    const hasElse = last.children.some((c) => c.type === 'else_clause');
+    return hasElse && blocks.every(endsTerminally);
+  }
+  return false;
 }
 
 export function paramInfo(p: PyNode, text: string): { name: string; hint?: TypeHint } | undefined {
@@ -253,11 +480,29 @@ export function paramInfo(p: PyNode, text: string): { name: string; hint?: TypeH
   }
 }
 
-function containsYield(node: PyNode): boolean {
+/** Statements of a body, through compound statements' blocks and clauses, not into nested definitions. */
+function forEachStatement(block: PyNode, fn: (s: PyNode) => void): void {
+  for (const c of block.children) {
+    fn(c);
+    if (c.type === 'function_definition' || c.type === 'class_definition' || c.type === 'decorated_definition') continue;
+    for (const k of c.children) {
+      if (k.type === 'block') forEachStatement(k, fn);
+      else if (k.type.endsWith('_clause')) forEachStatement(k, fn);
+    }
+  }
+}
+
+function containsYield(node: PyNode, text: string): boolean {
+  // Most bodies never mention `yield`: skip the walk (a false hit only costs the walk).
+  const at = text.indexOf('yield', node.start);
+  return at !== -1 && at < node.end && containsYieldNode(node);
+}
+
+function containsYieldNode(node: PyNode): boolean {
   for (const c of node.children) {
     if (c.type === 'yield') return true;
     if (c.type === 'function_definition' || c.type === 'class_definition' || c.type === 'lambda' || c.type === 'decorated_definition') continue;
-    if (containsYield(c)) return true;
+    if (containsYieldNode(c)) return true;
   }
   return false;
 }
@@ -291,7 +536,7 @@ function summariseClass(node: PyNode, text: string): ClassSummary | undefined {
   for (const s of body?.children ?? []) {
     const d = unwrapDecorated(s);
     if (d.type === 'function_definition') {
-      const f = summariseFunction(s, text);
+      const f = summariseFunction(s, text, true);
       if (!f) continue;
       c.methods.set(f.name, f);
       const fbody = child(d, 'body');
@@ -316,34 +561,35 @@ function collectSelfAssignments(
 ): void {
   const self = method.params[0]?.name;
   if (!self) return;
-  const walk = (n: PyNode) => {
-    for (const c of n.children) {
-      if (c.type === 'function_definition' || c.type === 'class_definition' || c.type === 'lambda') continue;
-      if (c.type === 'assignment' || c.type === 'augmented_assignment') {
-        const left = child(c, 'left');
-        if (left?.type === 'attribute') {
-          const obj = child(left, 'object');
-          const attr = child(left, 'attribute');
-          if (obj && attr && text.slice(obj.start, obj.end) === self) {
-            const ann = child(c, 'type');
-            const right = child(c, 'right');
-            let hint: TypeHint | undefined;
-            if (c.type === 'assignment') {
-              if (ann) hint = annotationHint(ann, text);
-              else if (right?.type === 'identifier') {
-                // `self.x = param` takes the parameter's annotation.
-                const pname = text.slice(right.start, right.end);
-                hint = method.params.find((p) => p.name === pname)?.hint;
-              } else if (right) hint = valueHint(right, text);
-            }
-            add(text.slice(attr.start, attr.end), hint);
-          }
+  const visit = (c: PyNode) => {
+    const left = child(c, 'left');
+    if (left?.type === 'attribute') {
+      const obj = child(left, 'object');
+      const attr = child(left, 'attribute');
+      if (obj && attr && text.slice(obj.start, obj.end) === self) {
+        const ann = child(c, 'type');
+        const right = child(c, 'right');
+        let hint: TypeHint | undefined;
+        if (c.type === 'assignment') {
+          if (ann) hint = annotationHint(ann, text);
+          else if (right?.type === 'identifier') {
+            // `self.x = param` takes the parameter's annotation.
+            const pname = text.slice(right.start, right.end);
+            hint = method.params.find((p) => p.name === pname)?.hint;
+          } else if (right) hint = valueHint(right, text);
         }
+        add(text.slice(attr.start, attr.end), hint);
       }
-      walk(c);
     }
+    // `self.a = self.b = value` nests the second assignment on the right.
+    const right = child(c, 'right');
+    if (right?.type === 'assignment') visit(right);
   };
-  walk(body);
+  // Assignments are statements: only statement level needs reading, not every expression.
+  forEachStatement(body, (s) => {
+    if (s.type !== 'expression_statement') return;
+    for (const c of s.children) if (c.type === 'assignment' || c.type === 'augmented_assignment') visit(c);
+  });
 }
 
 /** Hint for `x = <value>`: constructor/factory calls, awaited calls and aliases. */

@@ -16,8 +16,8 @@ export interface PyNode {
   type: string;
   named: boolean;
   field: string | null;
-  start: number;
-  end: number;
+  readonly start: number;
+  readonly end: number;
   children: PyNode[];
   parent: PyNode | null;
   /** True for ERROR nodes and nodes containing them (set on the mirror, kept for reuse checks). */
@@ -47,7 +47,10 @@ export function loadPython(wasmDir?: string): Promise<Language> {
       const grammarWasm = wasmDir
         ? path.join(wasmDir, 'tree-sitter-python.wasm')
         : require.resolve('tree-sitter-python/tree-sitter-python.wasm');
-      await Parser.init({ locateFile: () => runtimeWasm });
+      const moduleOptions = { locateFile: () => runtimeWasm };
+      await Parser.init(moduleOptions);
+      // Emscripten fills the options object with the module's exports: the raw cursor functions.
+      wasm = rawCursorApi(moduleOptions);
       return Language.load(grammarWasm);
     })();
   }
@@ -57,7 +60,7 @@ export function loadPython(wasmDir?: string): Promise<Language> {
 /** One parsed Python text, re-parsed incrementally on edits. */
 export class PySource {
   private tree: Tree;
-  private mirror: PyNode;
+  private mirror: MirrorNode;
   private lineStarts: number[] | undefined;
 
   private constructor(
@@ -213,42 +216,154 @@ interface Reuse {
   delta: number;
 }
 
-function mirrorTree(tree: Tree, names: TypeNames, reuse: Reuse | null): PyNode {
-  const cursor = tree.walk();
-  try {
-    const root = readNode(cursor, names, null);
-    // Old statements indexed by (start, type) so untouched ones can be found after the shift.
-    const oldByStart = new Map<string, PyNode>();
-    if (reuse) collectStatements(reuse.old, 0, oldByStart);
-    if (cursor.gotoFirstChild()) {
-      readChildren(cursor, names, root, reuse, oldByStart, 0);
-      cursor.gotoParent();
-    }
-    return root;
-  } finally {
-    cursor.delete();
-  }
+/** The `ts_tree_cursor_*_wasm` exports: each reads and writes the cursor in the transfer buffer. */
+interface RawCursorApi {
+  _ts_tree_cursor_current_node_type_id_wasm(tree: number): number;
+  _ts_tree_cursor_current_field_id_wasm(tree: number): number;
+  _ts_tree_cursor_start_index_wasm(tree: number): number;
+  _ts_tree_cursor_end_index_wasm(tree: number): number;
+  _ts_tree_cursor_current_node_is_missing_wasm(tree: number): number;
+  _ts_tree_cursor_goto_first_child_wasm(tree: number): number;
+  _ts_tree_cursor_goto_next_sibling_wasm(tree: number): number;
+  _ts_tree_cursor_goto_parent_wasm(tree: number): number;
+  _ts_tree_cursor_delete_wasm(tree: number): void;
+}
+const RAW_FUNCTIONS: (keyof RawCursorApi)[] = [
+  '_ts_tree_cursor_current_node_type_id_wasm', '_ts_tree_cursor_current_field_id_wasm', '_ts_tree_cursor_start_index_wasm',
+  '_ts_tree_cursor_end_index_wasm', '_ts_tree_cursor_current_node_is_missing_wasm', '_ts_tree_cursor_goto_first_child_wasm',
+  '_ts_tree_cursor_goto_next_sibling_wasm', '_ts_tree_cursor_goto_parent_wasm', '_ts_tree_cursor_delete_wasm',
+];
+let wasm: RawCursorApi | undefined;
+
+function rawCursorApi(module: object): RawCursorApi | undefined {
+  const m = module as Record<string, unknown>;
+  return RAW_FUNCTIONS.every((f) => typeof m[f] === 'function') ? (module as unknown as RawCursorApi) : undefined;
 }
 
-function readNode(cursor: TreeCursor, names: TypeNames, parent: PyNode | null): PyNode {
-  const id = cursor.nodeTypeId;
-  const type = typeName(names, id);
+/** The walk the mirror needs; `start`/`end` are UTF-16 offsets. */
+interface Walker {
+  typeId(): number;
+  fieldId(): number;
+  start(): number;
+  end(): number;
+  missing(): boolean;
+  firstChild(): boolean;
+  nextSibling(): boolean;
+  parent(): boolean;
+  dispose(): void;
+}
+
+/**
+ * Walks with the raw exports: the cursor state stays in wasm's transfer buffer between calls, so
+ * each step is one call instead of the wrapper's copy-in/copy-out (the mirror's main cost). Only
+ * valid while nothing else uses the buffer, which holds for one synchronous walk.
+ */
+function rawWalker(tree: Tree, api: RawCursorApi): Walker | undefined {
+  const address = (tree as unknown as Record<number, unknown>)[0];
+  if (typeof address !== 'number') return undefined;
+  tree.walk(); // leaves the new cursor in the transfer buffer; the raw calls below own it from here
   return {
-    type,
-    named: names.named[id] ?? true,
-    field: names.fields[cursor.currentFieldId] ?? null,
-    start: cursor.startIndex,
-    end: cursor.endIndex,
-    children: [],
-    parent,
-    error: type === 'ERROR' || cursor.nodeIsMissing,
+    typeId: () => api._ts_tree_cursor_current_node_type_id_wasm(address),
+    fieldId: () => api._ts_tree_cursor_current_field_id_wasm(address),
+    start: () => api._ts_tree_cursor_start_index_wasm(address),
+    end: () => api._ts_tree_cursor_end_index_wasm(address),
+    missing: () => api._ts_tree_cursor_current_node_is_missing_wasm(address) === 1,
+    firstChild: () => api._ts_tree_cursor_goto_first_child_wasm(address) === 1,
+    nextSibling: () => api._ts_tree_cursor_goto_next_sibling_wasm(address) === 1,
+    parent: () => api._ts_tree_cursor_goto_parent_wasm(address) === 1,
+    dispose: () => api._ts_tree_cursor_delete_wasm(address),
   };
 }
 
-const REUSE_DEPTH = 6;
+function apiWalker(tree: Tree): Walker {
+  const c: TreeCursor = tree.walk();
+  return {
+    typeId: () => c.nodeTypeId,
+    fieldId: () => c.currentFieldId,
+    start: () => c.startIndex,
+    end: () => c.endIndex,
+    missing: () => c.nodeIsMissing,
+    firstChild: () => c.gotoFirstChild(),
+    nextSibling: () => c.gotoNextSibling(),
+    parent: () => c.gotoParent(),
+    dispose: () => c.delete(),
+  };
+}
+
+function mirrorTree(tree: Tree, names: TypeNames, reuse: Reuse | null): MirrorNode {
+  const cursor = (wasm && process.env.LOOPSCOPE_SAFE_WALK !== '1' ? rawWalker(tree, wasm) : undefined) ?? apiWalker(tree);
+  try {
+    const root = readNode(cursor, names, null, { delta: 0 });
+    // Old statements indexed by (start, type) so untouched ones can be found after the shift.
+    const oldByStart = new Map<string, MirrorNode>();
+    if (reuse) collectStatements(reuse.old as MirrorNode, 0, oldByStart);
+    if (cursor.firstChild()) {
+      readChildren(cursor, names, root, reuse, oldByStart, 0);
+      cursor.parent();
+    }
+    return root;
+  } finally {
+    cursor.dispose();
+  }
+}
+
+/**
+ * Shared by every node of one reusable unit (a top-level statement, or a member of a top-level
+ * class): moving the unit after an edit is one addition instead of a walk over its nodes.
+ */
+interface Anchor {
+  delta: number;
+}
+
+class MirrorNode implements PyNode {
+  readonly children: MirrorNode[] = [];
+
+  constructor(
+    readonly type: string,
+    readonly named: boolean,
+    public field: string | null,
+    private readonly s: number,
+    private readonly e: number,
+    public parent: MirrorNode | null,
+    public error: boolean,
+    readonly anchor: Anchor,
+  ) {}
+
+  get start(): number {
+    return this.s + this.anchor.delta;
+  }
+
+  get end(): number {
+    return this.e + this.anchor.delta;
+  }
+}
+
+function readNode(cursor: Walker, names: TypeNames, parent: MirrorNode | null, anchor: Anchor): MirrorNode {
+  const id = cursor.typeId();
+  const type = typeName(names, id);
+  const delta = anchor.delta;
+  return new MirrorNode(type, names.named[id] ?? true, names.fields[cursor.fieldId()] ?? null, cursor.start() - delta, cursor.end() - delta, parent, type === 'ERROR' || cursor.missing(), anchor);
+}
+
+/** Members of a top-level class (directly or decorated) are units of their own. */
+function isClassMember(parent: MirrorNode): boolean {
+  const cls = parent.type === 'block' ? parent.parent : null;
+  if (cls?.type !== 'class_definition') return false;
+  const holder = cls.parent?.type === 'decorated_definition' ? cls.parent : cls;
+  return holder.parent !== null && holder.parent.parent === null;
+}
+
+/** Moves a reused unit and, for a class, each of its members (which have their own anchors). */
+function shiftUnit(node: MirrorNode, d: number): void {
+  node.anchor.delta += d;
+  const cls = node.type === 'decorated_definition' ? node.children.find((k) => k.field === 'definition') : node;
+  if (cls?.type !== 'class_definition') return;
+  const body = cls.children.find((k) => k.type === 'block');
+  for (const m of body?.children ?? []) if (m.anchor !== node.anchor) m.anchor.delta += d;
+}
 
 /** Reuse candidates: top-level statements and the members of top-level classes. */
-function collectStatements(node: PyNode, depth: number, out: Map<string, PyNode>): void {
+function collectStatements(node: MirrorNode, depth: number, out: Map<string, MirrorNode>): void {
   for (const c of node.children) {
     if (!c.named) continue;
     out.set(`${c.start}:${c.type}`, c);
@@ -261,47 +376,43 @@ function collectStatements(node: PyNode, depth: number, out: Map<string, PyNode>
 }
 
 function readChildren(
-  cursor: TreeCursor,
+  cursor: Walker,
   names: TypeNames,
-  parent: PyNode,
+  parent: MirrorNode,
   reuse: Reuse | null,
-  oldByStart: Map<string, PyNode>,
+  oldByStart: Map<string, MirrorNode>,
   depth: number,
 ): void {
+  const unitStarts = depth === 0 || isClassMember(parent);
   do {
-    let node: PyNode | null = null;
-    if (reuse && depth < REUSE_DEPTH) {
-      const s = cursor.startIndex;
-      const e = cursor.endIndex;
+    let node: MirrorNode | null = null;
+    // Only units are reused: each owns its anchor, so moving it moves exactly its own nodes.
+    if (reuse && unitStarts) {
+      const s = cursor.start();
+      const e = cursor.end();
       // A node strictly outside the dirty window (with a one-character margin) is textually identical.
       if (e < reuse.dirtyStart || s > reuse.dirtyEnd) {
         const shift = s > reuse.dirtyEnd ? reuse.delta : 0;
-        const type = typeName(names, cursor.nodeTypeId);
+        const type = typeName(names, cursor.typeId());
         const old = oldByStart.get(`${s - shift}:${type}`);
         if (old && old.type === type && old.end - old.start === e - s) {
           node = old;
-          if (shift !== 0) shiftTree(old, shift);
+          if (shift !== 0) shiftUnit(old, shift);
           old.parent = parent;
-          old.field = names.fields[cursor.currentFieldId] ?? null;
+          old.field = names.fields[cursor.fieldId()] ?? null;
         }
       }
     }
     if (!node) {
-      node = readNode(cursor, names, parent);
-      if (cursor.gotoFirstChild()) {
+      node = readNode(cursor, names, parent, unitStarts ? { delta: 0 } : parent.anchor);
+      if (cursor.firstChild()) {
         readChildren(cursor, names, node, reuse, oldByStart, depth + 1);
-        cursor.gotoParent();
+        cursor.parent();
       }
     }
     if (node.error) parent.error = true;
     parent.children.push(node);
-  } while (cursor.gotoNextSibling());
-}
-
-function shiftTree(node: PyNode, d: number): void {
-  node.start += d;
-  node.end += d;
-  for (const c of node.children) shiftTree(c, d);
+  } while (cursor.nextSibling());
 }
 
 // ---- small helpers shared by the analysis ----

@@ -4,7 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ClassFacts, FunctionFacts, KNOWN_PACKAGES, knownClass, knownFunction } from './knowledge';
-import { ClassSummary, FunctionSummary, ModuleSummary, TypeHint } from './summary';
+import { awaitabilityOf } from './annotations';
+import { ClassSummary, FunctionSummary, ModuleSummary, ParamSummary, TypeHint } from './summary';
 
 export type ClassRef =
   | { k: 'ws'; q: string; mod: ModuleSummary; cls: ClassSummary }
@@ -15,14 +16,20 @@ export type Ty =
   | { k: 'module'; q: string }
   | { k: 'class'; cls: ClassRef }
   | { k: 'instance'; cls: ClassRef }
-  | { k: 'func'; q: string; facts?: FunctionFacts; ws?: { mod: ModuleSummary; fn: FunctionSummary } }
+  | { k: 'func'; q: string; facts?: FunctionFacts; ws?: { mod: ModuleSummary; fn: FunctionSummary; owner?: ClassRef }; bound?: boolean }
   | { k: 'tuple'; items: (Ty | undefined)[] }
-  /** The result of calling an async callable: must be awaited (or handed to a consumer). */
-  | { k: 'awaitable'; kind: 'coroutine' | 'awaitable-cm'; result?: Ty; what: string }
+  /**
+   * The result of calling an async callable: must be awaited (or handed to a consumer). `maybe`:
+   * declared or inferred as a union with other types (only dropping it is certainly wrong).
+   */
+  | { k: 'awaitable'; kind: 'coroutine' | 'awaitable-cm'; result?: Ty; what: string; maybe?: boolean; noun?: 'coroutine' | 'awaitable' }
   | { k: 'asynciter'; what: string }
   | { k: 'task'; what: string }
   /** Async-only context manager object from an `@asynccontextmanager` function. */
   | { k: 'asynccm'; what: string };
+
+/** Type of the argument bound to a parameter in the call being typed (`index` counts unbound positions). */
+export type ArgumentType = (param: ParamSummary, index: number) => Ty | undefined;
 
 export const BUILTIN_NAMES = new Set([
   'print', 'len', 'str', 'int', 'float', 'bool', 'list', 'tuple', 'dict', 'set', 'sorted', 'sum', 'min', 'max',
@@ -229,7 +236,8 @@ export class WorkspaceIndex {
         if (!instance || m.isAsync || !m.returns || m.opaqueDecorators.some((d) => !/property$/.test(d))) return undefined;
         return this.fromHint(m.returns, cls.mod, depth + 1);
       }
-      return { k: 'func', q: `${cls.q}.${name}`, ws: { mod: cls.mod, fn: m } };
+      const bound = instance ? m.binding !== 'static' : m.binding === 'class';
+      return { k: 'func', q: `${cls.q}.${name}`, ws: { mod: cls.mod, fn: m, owner: cls }, bound };
     }
     const hints = cls.cls.attributes.get(name);
     if (hints) {
@@ -249,7 +257,7 @@ export class WorkspaceIndex {
   }
 
   /** What a call to a value of type `t` produces. */
-  callResult(t: Ty | undefined, depth = 0): Ty | undefined {
+  callResult(t: Ty | undefined, depth = 0, argument?: ArgumentType): Ty | undefined {
     if (!t || depth > 12) return undefined;
     if (t.k === 'class') return { k: 'instance', cls: t.cls };
     if (t.k !== 'func') return undefined;
@@ -282,7 +290,55 @@ export class WorkspaceIndex {
     if (fn.isAsyncGenerator) return { k: 'asynciter', what };
     const ret = fn.returns ? this.fromHint(fn.returns, ws.mod, depth + 1) : undefined;
     if (fn.isAsync) return { k: 'awaitable', kind: 'coroutine', result: ret, what };
-    return ret;
+    if (fn.returnAnn) {
+      const aw = awaitabilityOf(this, fn.returnAnn, ws.mod);
+      if (aw.k === 'awaitable') return { k: 'awaitable', kind: 'coroutine', result: aw.result, what, maybe: aw.maybe || undefined, noun: aw.noun };
+      if (ret || aw.k === 'never' || !aw.typeVar && !/^(?:(?:typing|typing_extensions)\.)?Any$|^object$/.test(fn.returnAnn.trim())) return ret;
+    }
+    return fn.inferred ? this.inferredResult({ ...t, ws }, what, depth + 1, argument) : undefined;
+  }
+
+  private readonly inferCache = new Map<string, { generation: number; ty: Ty | undefined }>();
+
+  /**
+   * The awaitable a sync function returns by its body: every `return` yields an awaitable (through
+   * module-level calls, `self.m()`, chains of such functions, or a parameter returned unchanged) or
+   * `None`. Any other return value makes the result unknown.
+   */
+  private inferredResult(t: Extract<Ty, { k: 'func' }> & { ws: NonNullable<Extract<Ty, { k: 'func' }>['ws']> }, what: string, depth: number, argument?: ArgumentType): Ty | undefined {
+    const { fn, mod, owner } = t.ws;
+    const inf = fn.inferred!;
+    const usesParams = inf.sources.some((s) => s.k === 'param');
+    const cacheable = !usesParams && !t.q.includes('<locals>');
+    const hit = cacheable ? this.inferCache.get(t.q) : undefined;
+    if (hit && hit.generation === this.generation) return hit.ty;
+    if (cacheable) this.inferCache.set(t.q, { generation: this.generation, ty: undefined }); // cycle guard
+    let awaitable: Extract<Ty, { k: 'awaitable' }> | undefined;
+    let maybe = inf.fallsOff;
+    let ty: Ty | undefined;
+    for (const s of inf.sources) {
+      let r: Ty | undefined;
+      if (s.k === 'none') {
+        maybe = true;
+        continue;
+      }
+      if (s.k === 'hint') r = this.fromHint(s.hint, mod, depth + 1);
+      else if (s.k === 'self-call') r = owner ? this.callResult(this.classMember(owner, s.method, true, depth + 1), depth + 1) : undefined;
+      else {
+        const index = fn.paramList.findIndex((p) => p.name === s.name);
+        const p = fn.paramList[index];
+        r = p && argument ? argument(p, index - (t.bound ? 1 : 0)) : undefined;
+      }
+      if (r?.k !== 'awaitable' || r.kind !== 'coroutine') {
+        awaitable = undefined;
+        break;
+      }
+      awaitable ??= r;
+      if (r.maybe) maybe = true;
+    }
+    if (awaitable) ty = { k: 'awaitable', kind: 'coroutine', result: awaitable.result, what, maybe: maybe || undefined, noun: awaitable.noun };
+    if (cacheable) this.inferCache.set(t.q, { generation: this.generation, ty });
+    return ty;
   }
 
   awaitResult(t: Ty | undefined): Ty | undefined {

@@ -387,7 +387,12 @@ export class Workbench {
   async clickViewAction(viewTitle: string, action: string): Promise<void> {
     const pane = this.view(viewTitle);
     await pane.locator('.pane-header').hover();
-    await pane.locator(`.pane-header .actions .action-label[aria-label^="${action}"]`).first().click();
+    await this.viewAction(viewTitle, action).click();
+  }
+
+  /** A view's title-bar action; `waitFor({ state: 'attached' })` on it waits for a context change to reach the toolbar. */
+  viewAction(viewTitle: string, action: string): Locator {
+    return this.view(viewTitle).locator(`.pane-header .actions .action-label[aria-label^="${action}"]`).first();
   }
 
   statusBarItem(match: RegExp): Locator {

@@ -11,7 +11,7 @@ import { Emitter } from '../model/emitter';
 import { TaskModel, type ModelOptions } from '../model/taskModel';
 import { RuntimeListener, attachToRuntime, newToken, type RuntimeConnection } from './connection';
 import {
-  LaunchError, buildRuntimeCommand, checkCwd, checkModule, findRuntimeDir, killTree, probePython,
+  LaunchError, buildRuntimeCommand, checkAttachValues, checkLaunchValues, type ValueSource, checkCwd, checkModule, findRuntimeDir, killTree, probePython,
   resolveProgram, spawnRuntime, type PythonInfo, type RuntimeCommand,
 } from './launcher';
 
@@ -19,6 +19,8 @@ import {
 export interface LaunchSpec extends Pick<LaunchArguments, 'program' | 'module' | 'args' | 'cwd' | 'env' | 'python' | 'stopOnEntry' | 'blockingThresholdMs'> {
   /** How settings are named in error messages (`"python"` for launch.json, `--python` for the CLI). */
   settingNames?: { python: string; program: string };
+  /** Where the values came from, for messages about a wrong one (default: launch.json). */
+  valueSource?: ValueSource;
   stepEvents?: boolean;
   /** Exception-filter ids the runtime itself pauses on (welcome option `pauseOn`). */
   pauseOn?: string[];
@@ -95,6 +97,7 @@ export class DebugTarget implements RuntimeRequester {
 
   private async doLaunch(spec: LaunchSpec): Promise<void> {
     const names = spec.settingNames ?? { python: '"python"', program: '"program"' };
+    checkLaunchValues(spec as unknown as Record<string, unknown>, spec.valueSource);
     if (!spec.program && !spec.module) throw new LaunchError(`Nothing to run: set ${names.program} (a .py file) or "module".`);
     const cwd = path.resolve(spec.cwd ?? (spec.program ? path.dirname(path.resolve(spec.program)) : process.cwd()));
     checkCwd(cwd);
@@ -114,6 +117,7 @@ export class DebugTarget implements RuntimeRequester {
       python: python.command, runtimeDir, program, module: spec.module, args: spec.args ?? [], cwd,
       env: spec.env ?? {}, port: listener.port, token, stopOnEntry: options.stopOnEntry ?? false,
       blockingThresholdMs: spec.blockingThresholdMs, stepEvents: options.stepEvents ?? false,
+      outputToDebugger: spec.stdio === 'pipe',
     });
     if (spec.module) await checkModule(python.command, spec.module, cwd, cmd.env);
 
@@ -172,6 +176,7 @@ export class DebugTarget implements RuntimeRequester {
   // Attach
 
   static async attach(spec: AttachSpec, modelOptions: ModelOptions = {}): Promise<DebugTarget> {
+    checkAttachValues(spec as unknown as Record<string, unknown>);
     const t = new DebugTarget(modelOptions, true);
     const token = spec.token ?? (spec.tokenFile ? readTokenFile(spec.tokenFile) : undefined);
     if (!token) throw new LaunchError('Attaching needs the runtime\'s token: set "token", or "tokenFile" to the file `loopscope.listen()` printed.');

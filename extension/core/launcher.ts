@@ -3,7 +3,7 @@
 // environment, and ending a whole process tree. Every failure is a LaunchError that says what to fix.
 
 import { execFile, execFileSync, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 
 export class LaunchError extends Error {
@@ -43,7 +43,7 @@ export function probePython(command: string, setting = '"python"'): Promise<Pyth
       }
       let info: { v: number[]; exe: string; impl: string };
       try {
-        info = JSON.parse(stdout.trim().split('\n').pop() ?? '');
+        info = JSON.parse(stdout.trim().split('\n').pop() ?? '') as typeof info;
       } catch {
         reject(new LaunchError(`"${command}" does not look like a Python 3 interpreter (it printed ${JSON.stringify(stdout.slice(0, 80))}). Set ${setting} to a Python 3.9+ interpreter.`));
         return;
@@ -111,6 +111,8 @@ export interface RuntimeCommandOptions {
   stopOnEntry: boolean;
   blockingThresholdMs?: number;
   stepEvents: boolean;
+  /** The program's stdout/stderr are pipes this process reads: the runtime keeps them writable if we die. */
+  outputToDebugger?: boolean;
 }
 
 export interface RuntimeCommand {
@@ -127,6 +129,7 @@ export function buildRuntimeCommand(o: RuntimeCommandOptions): RuntimeCommand {
   if (o.stopOnEntry) args.push('--stop-on-entry');
   if (o.blockingThresholdMs !== undefined) args.push('--blocking-threshold-ms', String(o.blockingThresholdMs));
   if (o.stepEvents) args.push('--step-events');
+  if (o.outputToDebugger) args.push('--output-to-debugger');
   if (o.module) args.push('-m', o.module);
   else if (o.program) args.push(o.program);
   args.push(...o.args);
@@ -241,4 +244,90 @@ export async function killTree(pid: number, graceMs = 1500): Promise<void> {
       // already gone
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configuration values, checked at the edge before anything starts
+
+/** Where a value came from, for messages: `launch.json`, `the command line`, a user setting. */
+export interface ValueSource {
+  /** How a key is named in messages, e.g. (k) => `"${k}" in launch.json` or `--${k}`. */
+  name: (key: string) => string;
+}
+
+export const LAUNCH_JSON: ValueSource = { name: (k) => `"${k}" in launch.json` };
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v)}`;
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `${typeof v} ${v}`;
+  return typeof v;
+}
+
+/**
+ * Checks the launch values a debug client sends (types and ranges); throws one LaunchError naming
+ * the value, where it came from and what to write instead. A string `args` is refused rather than
+ * taken one character per argument, an `env` string rather than taken as variables "0", "1"….
+ */
+export function checkLaunchValues(v: Record<string, unknown>, src: ValueSource = LAUNCH_JSON): void {
+  const fail = (key: string, want: string): never => {
+    throw new LaunchError(`${src.name(key)} must be ${want}; got ${describe(v[key])}.`);
+  };
+  for (const key of ['program', 'module', 'cwd', 'python'] as const) {
+    if (v[key] !== undefined && (typeof v[key] !== 'string' || (v[key]).includes('\0'))) fail(key, 'a string');
+  }
+  if (typeof v.python === 'string' && v.python.trim() === '') fail('python', 'the path of a Python 3.9+ interpreter (or left out)');
+  if (v.args !== undefined && (!Array.isArray(v.args) || v.args.some((a) => typeof a !== 'string'))) {
+    fail('args', typeof v.args === 'string'
+      ? `an array of strings, one per argument, like ${JSON.stringify(v.args.trim().split(/\s+/))}`
+      : 'an array of strings, like ["--verbose", "input.txt"]');
+  }
+  if (v.env !== undefined) {
+    const env = v.env;
+    if (typeof env !== 'object' || env === null || Array.isArray(env)) fail('env', 'an object of variable names to strings, like {"DEBUG": "1"}');
+    for (const [k, val] of Object.entries(env as Record<string, unknown>)) {
+      if (k === '' || k.includes('=') || k.includes('\0')) throw new LaunchError(`${src.name('env')} has an invalid variable name ${JSON.stringify(k)}.`);
+      if (val !== null && typeof val !== 'string') {
+        throw new LaunchError(`${src.name('env')}: the value of ${k} must be a string (or null to remove it); got ${describe(val)}.`);
+      }
+    }
+  }
+  for (const key of ['stopOnEntry', 'justMyCode', 'trace'] as const) {
+    if (v[key] !== undefined && typeof v[key] !== 'boolean') fail(key, 'true or false');
+  }
+  const t = v.blockingThresholdMs;
+  if (t !== undefined && (typeof t !== 'number' || !Number.isFinite(t) || t <= 0)) fail('blockingThresholdMs', 'a positive number of milliseconds, like 100');
+  if (v.console !== undefined && v.console !== 'internalConsole' && v.console !== 'integratedTerminal') {
+    fail('console', '"internalConsole" or "integratedTerminal"');
+  }
+}
+
+/** Checks the attach values: a loopback host, a port in 1–65535, a string token or token file. */
+export function checkAttachValues(v: Record<string, unknown>, src: ValueSource = LAUNCH_JSON): void {
+  const p = v.port;
+  if (typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > 65535) {
+    throw new LaunchError(`${src.name('port')} must be the port the program listens on, a whole number from 1 to 65535; got ${describe(p)}.`);
+  }
+  for (const key of ['host', 'token', 'tokenFile'] as const) {
+    if (v[key] !== undefined && typeof v[key] !== 'string') throw new LaunchError(`${src.name(key)} must be a string; got ${describe(v[key])}.`);
+  }
+}
+
+/**
+ * Checks that `file` can be written (its folder exists and is writable, and it is not a folder),
+ * so an output path is refused before the program runs rather than lost after it.
+ */
+export function checkWritable(file: string, cwd: string, setting: string): string {
+  const abs = path.resolve(cwd, file);
+  const dir = path.dirname(abs);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new LaunchError(`${setting} ${file}: the folder ${dir} does not exist.`);
+  if (existsSync(abs) && statSync(abs).isDirectory()) throw new LaunchError(`${setting} ${file}: ${abs} is a folder; give a file name.`);
+  try {
+    accessSync(existsSync(abs) ? abs : dir, fsConstants.W_OK);
+  } catch {
+    throw new LaunchError(`${setting} ${file}: ${existsSync(abs) ? abs : `the folder ${dir}`} is not writable.`);
+  }
+  return abs;
 }

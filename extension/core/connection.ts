@@ -5,13 +5,15 @@
 import * as net from 'node:net';
 import { timingSafeEqual, randomBytes } from 'node:crypto';
 import {
-  LineSplitter, PROTOCOL_VERSION, WireError, decodeMessage, encodeMessage, validateResponseBody,
+  LineSplitter, MAX_LINE_BYTES, PREAUTH_MAX_BYTES, PREAUTH_MAX_CONNECTIONS, PROTOCOL_VERSION, WireError,
+  decodeMessage, encodeMessage, validateResponseBody,
   type EventsMessage, type HelloMessage, type Message, type RequestArgs, type RequestCommand,
   type ResponseBodies, type WelcomeOptions,
 } from '../protocol/wire';
+import { VERSION } from '../protocol/version';
 import { Emitter } from '../model/emitter';
 
-export const CLIENT_NAME = 'loopscope-adapter 0.1.0';
+export const CLIENT_NAME = `loopscope-adapter ${VERSION}`;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
@@ -78,7 +80,7 @@ export class RuntimeConnection {
         reject(new RequestError(command, `the runtime did not answer '${command}' within ${timeoutMs} ms`));
       }, timeoutMs);
       this.pending.set(id, { resolve: resolve as (b: unknown) => void, reject, timer, command });
-      this.send({ type: 'request', id, command, ...(args !== undefined ? { args } : {}) } as Message);
+      this.send({ type: 'request', id, command, ...(args !== undefined ? { args } : {}) });
     });
   }
 
@@ -163,7 +165,7 @@ function readHandshake(socket: net.Socket, splitter: LineSplitter, timeoutMs: nu
         for (const line of splitter.push(chunk)) queue.push(decodeMessage(line));
       } catch (err) {
         cleanup();
-        reject(err);
+        reject(err instanceof Error ? err : new Error(String(err)));
         return;
       }
       if (queue.length > 0) {
@@ -191,7 +193,10 @@ function protocolMismatch(peer: number): string | null {
 
 /**
  * Listens on 127.0.0.1:0 for the launched runtime. Connections with a wrong token or protocol are
- * refused and the listener keeps waiting, so a stray local client cannot hijack the session.
+ * refused and the listener keeps waiting, so a stray local client cannot hijack the session. Before
+ * the token check a peer may buffer PREAUTH_MAX_BYTES, and PREAUTH_MAX_CONNECTIONS peers may wait
+ * at once (the oldest is dropped for a newcomer): any local process can reach the port, and what it
+ * sends before authenticating must not grow the adapter.
  */
 export class RuntimeListener {
   private readonly server = net.createServer();
@@ -199,6 +204,8 @@ export class RuntimeListener {
   private result: RuntimeConnection | null = null;
   /** Why the most recent connection attempt was refused (reported if nothing valid ever connects). */
   lastRefusal: string | null = null;
+  /** Connections still in their handshake, oldest first. */
+  private readonly unauthenticated = new Set<net.Socket>();
 
   private constructor(private readonly token: string, private readonly options: WelcomeOptions) {
     this.server.on('connection', (s) => { void this.onConnection(s); });
@@ -239,16 +246,9 @@ export class RuntimeListener {
       socket.destroy();
       return;
     }
-    const splitter = new LineSplitter();
-    let first: Message;
-    let rest: Message[];
-    try {
-      ({ first, rest } = await readHandshake(socket, splitter, HANDSHAKE_TIMEOUT_MS));
-    } catch (err) {
-      this.lastRefusal = (err as Error).message;
-      socket.destroy();
-      return;
-    }
+    const handshake = await readWithinBudget(this, this.unauthenticated, socket);
+    if (!handshake) return;
+    const { first, rest, splitter } = handshake;
     if (first.type !== 'hello') {
       this.lastRefusal = `expected 'hello', got '${first.type}'`;
       refuse(socket, this.lastRefusal);
@@ -266,11 +266,37 @@ export class RuntimeListener {
       return;
     }
     socket.write(encodeMessage({ type: 'welcome', protocol: PROTOCOL_VERSION, options: this.options }));
+    splitter.raiseLimit(MAX_LINE_BYTES);
     const conn = new RuntimeConnection(socket, first, splitter, rest);
     this.result = conn;
     this.server.close(); // one runtime per session
     this.waiter?.resolve(conn);
     this.waiter = null;
+  }
+}
+
+/** A connection's first message within the pre-authentication budget, or null (then it is closed). */
+async function readWithinBudget(
+  listener: { lastRefusal: string | null }, pending: Set<net.Socket>, socket: net.Socket,
+): Promise<{ first: Message; rest: Message[]; splitter: LineSplitter } | null> {
+  if (pending.size >= PREAUTH_MAX_CONNECTIONS) {
+    const oldest = pending.values().next().value as net.Socket;
+    pending.delete(oldest);
+    oldest.destroy();
+    listener.lastRefusal = `more than ${PREAUTH_MAX_CONNECTIONS} connections were waiting to authenticate; the oldest was dropped`;
+  }
+  pending.add(socket);
+  const splitter = new LineSplitter(PREAUTH_MAX_BYTES);
+  try {
+    const { first, rest } = await readHandshake(socket, splitter, HANDSHAKE_TIMEOUT_MS);
+    return socket.destroyed ? null : { first, rest, splitter };
+  } catch (err) {
+    // A connection dropped for a newcomer already left the set, with its own reason.
+    if (pending.has(socket)) listener.lastRefusal = (err as Error).message;
+    socket.destroy();
+    return null;
+  } finally {
+    pending.delete(socket);
   }
 }
 
@@ -289,7 +315,8 @@ export async function attachToRuntime(host: string, port: number, token: string,
     });
   });
   socket.write(encodeMessage({ type: 'attach', protocol: PROTOCOL_VERSION, token, client: CLIENT_NAME }));
-  const splitter = new LineSplitter();
+  // Whatever listens on the port gets no more of our memory than a peer of our own listener would.
+  const splitter = new LineSplitter(PREAUTH_MAX_BYTES);
   let first: Message;
   let rest: Message[];
   try {
@@ -312,5 +339,6 @@ export async function attachToRuntime(host: string, port: number, token: string,
     throw new Error(`the runtime at ${host}:${port} speaks ${mismatch}`);
   }
   socket.write(encodeMessage({ type: 'welcome', protocol: PROTOCOL_VERSION, options }));
+  splitter.raiseLimit(MAX_LINE_BYTES); // the runtime took our token; its batches may be long
   return new RuntimeConnection(socket, first, splitter, rest);
 }

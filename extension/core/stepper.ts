@@ -3,12 +3,14 @@
 // events plus exception-filter matches into stops that say why and where. No DAP types here.
 
 import type { FindingKind, Location } from '../protocol/customDap';
+import type { PauseOnFilter } from '../protocol/wire';
 import type { KnownEvent, PausedEvent, WireEvent } from '../protocol/wire';
 import type { TaskModel } from '../model/taskModel';
 import { isFinished } from '../model/taskModel';
 import type { RuntimeRequester } from './target';
 
-export type FilterId = 'task-failed' | 'task-cancelled' | 'never-awaited' | 'blocking-call' | 'unretrieved-exception' | 'stall';
+/** The exception-breakpoint filter ids are the runtime's `pauseOn` filters (protocol/schema.json). */
+export type FilterId = PauseOnFilter;
 
 export interface FilterInfo { filter: FilterId; label: string; description: string; default: boolean }
 
@@ -91,8 +93,9 @@ export class Stepper {
     return this.enabled;
   }
 
-  async pause(loop?: number): Promise<void> {
-    await this.rt.request('pause', loop !== undefined ? { loop } : {});
+  /** `anywhere`: a loop busy inside a step stops at the executing line (line debugging runtimes). */
+  async pause(loop?: number, anywhere = false): Promise<void> {
+    await this.rt.request('pause', { ...(loop !== undefined ? { loop } : {}), ...(anywhere ? { anywhere } : {}) });
   }
 
   /** `next`: exactly one tick of the loop. */

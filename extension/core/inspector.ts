@@ -5,6 +5,7 @@
 import type { Frame, WaitTarget } from '../protocol/customDap';
 import { isFinished, type ModelTask, type TaskModel } from '../model/taskModel';
 import type { RuntimeRequester } from './target';
+import type { LineStop } from './lineDebugger';
 
 export interface ThreadInfo { id: number; name: string }
 export interface FrameInfo {
@@ -24,6 +25,7 @@ export const threadOfLoop = (loop: number): number => LOOP_THREAD_BASE + loop;
 
 type Handle =
   | { kind: 'frame'; frame: number; task: number }
+  | { kind: 'lineFrame'; frame: number; task: number | null }
   | { kind: 'synthetic'; task: number }
   | { kind: 'stopFrame' }
   | { kind: 'loopFrame'; loop: number }
@@ -65,6 +67,8 @@ export class Inspector {
    * frame with a source, so the finding's own location goes first.
    */
   stopFrame: StopFrame | null = null;
+  /** The line stop a thread is in (issue 12): its stack is the stop's real frames. */
+  lineStopOf: (threadId: number) => LineStop | undefined = () => undefined;
 
   constructor(private readonly rt: RuntimeRequester, private readonly model: TaskModel) {}
 
@@ -89,8 +93,12 @@ export class Inspector {
     const out: ThreadInfo[] = [];
     for (const l of this.model.loops.values()) {
       if (l.closed) continue;
+      // Held by the latest stop, the loop also says what that stop did ("tick 12: ran worker-1"): a stop
+      // about a task is one `stopped` event for the task's thread, which gives the loop thread no reason.
+      const last = this.model.lastPause;
+      const did = l.paused && last?.loop === l.id && last.description ? ` · ${last.description}` : '';
       const state = l.paused ? 'paused' : 'running';
-      out.push({ id: threadOfLoop(l.id), name: `event loop ${l.id} · ${l.thread.name || 'thread'} · tick ${l.tick} · ${state}` });
+      out.push({ id: threadOfLoop(l.id), name: `event loop ${l.id} · ${l.thread.name || 'thread'} · tick ${l.tick} · ${state}${did}` });
     }
     for (const t of this.model.tasks.values()) {
       if (!isFinished(t) || t.id === alsoTask) out.push({ id: threadOfTask(t.id), name: taskThreadName(t) });
@@ -99,6 +107,8 @@ export class Inspector {
   }
 
   async stackTrace(threadId: number): Promise<FrameInfo[]> {
+    const line = this.lineStopOf(threadId);
+    if (line) return [...this.lineStopFrames(line), ...await this.awaiterFrames(line.task)];
     const frames = await this.chainFrames(threadId);
     const sf = this.stopFrame;
     if (sf && sf.thread === threadId) {
@@ -111,12 +121,13 @@ export class Inspector {
     const loopId = threadId >= LOOP_THREAD_BASE ? threadId - LOOP_THREAD_BASE : null;
     if (loopId !== null) {
       const l = this.model.loops.get(loopId);
-      const desc = l?.paused && this.model.lastPause?.loop === loopId ? this.model.lastPause.description : `tick ${l?.tick ?? 0}`;
-      return [{ id: this.handle({ kind: 'loopFrame', loop: loopId }), name: `event loop ${loopId} · ${desc} · ${l?.ready ?? 0} ready, ${l?.timers ?? 0} timers`, file: null, line: 0, hint: 'label' }];
+      if (!l) throw new Error(`there is no thread ${threadId}`);
+      const desc = l.paused && this.model.lastPause?.loop === loopId ? this.model.lastPause.description : `tick ${l.tick}`;
+      return [{ id: this.handle({ kind: 'loopFrame', loop: loopId }), name: `event loop ${loopId} · ${desc} · ${l.ready} ready, ${l.timers} timers`, file: null, line: 0, hint: 'label' }];
     }
     const taskId = this.taskOfThread(threadId);
     const t = taskId !== null ? this.model.tasks.get(taskId) : undefined;
-    if (!t || taskId === null) throw new Error(`no task for thread ${threadId}`);
+    if (!t || taskId === null) throw new Error(`there is no thread ${threadId}`);
     if (isFinished(t)) return [this.finishedFrame(t)];
 
     let frames: Frame[] = [];
@@ -144,12 +155,60 @@ export class Inspector {
     return out;
   }
 
+  /**
+   * A line stop's stack: the stopped thread's real frames, innermost first. justMyCode drops the
+   * asyncio/loop frames between the task's coroutines and the code that started the loop.
+   */
+  private lineStopFrames(stop: LineStop): FrameInfo[] {
+    let frames = stop.frames;
+    const firstUser = frames.findIndex((f) => !f.internal);
+    if (stop.task !== null && firstUser >= 0 && this.justMyCode) {
+      // Below the task's step come the loop's frames and the code that started the loop
+      // (`asyncio.run(main())`): not where this task is; its awaiters follow instead.
+      const loopFrames = frames.findIndex((f, i) => i > firstUser && f.internal);
+      if (loopFrames > 0) frames = frames.slice(0, loopFrames);
+    }
+    const shown = this.justMyCode && firstUser >= 0 ? frames.filter((f) => !f.internal) : frames;
+    return shown.map((f) => ({
+      id: this.handle({ kind: 'lineFrame', frame: f.id, task: stop.task }),
+      name: f.kind === 'function' ? f.name : `${f.name}()`,
+      file: f.file, line: f.line, hint: f.internal ? 'subtle' : 'normal',
+    }));
+  }
+
+  /**
+   * The rest of the async stack of a line-stopped task: the task that awaits it (directly or through
+   * gather/wait), then that task's await chain, and so on up (a few levels).
+   */
+  private async awaiterFrames(task: number | null): Promise<FrameInfo[]> {
+    const out: FrameInfo[] = [];
+    const seen = new Set<number>();
+    for (let current = task; current !== null && out.length < 60 && !seen.has(current);) {
+      seen.add(current);
+      const awaiter = this.awaiterOf(current);
+      if (!awaiter) break;
+      out.push({ id: this.handle({ kind: 'synthetic', task: awaiter.id }), name: `⤷ awaited by ${awaiter.name} · ${awaiter.coro}()`, file: null, line: 0, hint: 'label' });
+      const chain = await this.chainFrames(threadOfTask(awaiter.id)).catch(() => [] as FrameInfo[]);
+      out.push(...chain.filter((f) => f.hint !== 'label'));
+      current = awaiter.id;
+    }
+    return out;
+  }
+
+  private awaiterOf(task: number): ModelTask | undefined {
+    for (const t of this.model.tasks.values()) {
+      const w = t.waitingOn;
+      if (!isFinished(t) && w && (w.task === task || w.tasks?.includes(task))) return t;
+    }
+    return undefined;
+  }
+
   scopes(frameId: number): ScopeInfo[] {
     const h = this.handles.get(frameId);
     if (!h) throw new Error('that frame is no longer valid (the program has resumed)');
     const scopes: ScopeInfo[] = [];
-    if (h.kind === 'frame') scopes.push({ name: 'Locals', ref: this.handle({ kind: 'locals', frame: h.frame }), hint: 'locals' });
-    if (h.kind === 'frame' || h.kind === 'synthetic') scopes.push({ name: 'Task', ref: this.handle({ kind: 'task', task: h.task }) });
+    if (h.kind === 'frame' || h.kind === 'lineFrame') scopes.push({ name: 'Locals', ref: this.handle({ kind: 'locals', frame: h.frame }), hint: 'locals' });
+    if ((h.kind === 'frame' || h.kind === 'synthetic' || h.kind === 'lineFrame') && h.task !== null) scopes.push({ name: 'Task', ref: this.handle({ kind: 'task', task: h.task }) });
     if (h.kind === 'loopFrame') {
       const l = this.model.loops.get(h.loop);
       if (l) {
@@ -183,11 +242,23 @@ export class Inspector {
     return [];
   }
 
-  async evaluate(expression: string, frameId: number | undefined): Promise<VariableInfo> {
+  /**
+   * Evaluates in a task frame (tick-boundary hold: `await x` runs on the held loop) or a line-stop
+   * frame. `ticks` says how many loop ticks an `await` took.
+   */
+  async evaluate(expression: string, frameId: number | undefined, context?: 'watch' | 'repl' | 'hover'): Promise<VariableInfo & { ticks?: number }> {
     const h = frameId !== undefined ? this.handles.get(frameId) : undefined;
-    if (!h || h.kind !== 'frame') throw new Error('select a task frame to evaluate names in it');
-    const r = await this.rt.request('evaluate', { frame: h.frame, expression });
-    return { name: expression, value: r.value, type: r.type, ref: r.ref > 0 ? this.handle({ kind: 'ref', ref: r.ref }) : 0 };
+    if (!h || (h.kind !== 'frame' && h.kind !== 'lineFrame')) throw new Error('select a task frame to evaluate names in it');
+    const r = await this.rt.request('evaluate', { frame: h.frame, expression, ...(context ? { context } : {}) });
+    return { name: expression, value: r.value, type: r.type, ref: r.ref > 0 ? this.handle({ kind: 'ref', ref: r.ref }) : 0, ...(r.ticks !== undefined ? { ticks: r.ticks } : {}) };
+  }
+
+  /** Assigns `value` (an expression) to `name` in a frame's locals or inside an expanded value. */
+  async setVariable(containerRef: number, name: string, value: string): Promise<VariableInfo> {
+    const h = this.handles.get(containerRef);
+    if (!h || (h.kind !== 'locals' && h.kind !== 'ref')) throw new Error('only locals and the values inside them can be changed');
+    const r = await this.rt.request('setVariable', { ...(h.kind === 'locals' ? { frame: h.frame } : { ref: h.ref }), name, value });
+    return { name, value: r.value, type: r.type, ref: r.ref > 0 ? this.handle({ kind: 'ref', ref: r.ref }) : 0 };
   }
 
   private finishedFrame(t: ModelTask): FrameInfo {
