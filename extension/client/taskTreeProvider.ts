@@ -18,6 +18,9 @@ const ENDED_SCHEME = 'loopscope-ended';
 const REFRESH_INTERVAL_MS = 100;
 /** Sleep countdowns ("sleep · 0.3 s left") are re-rendered this often, for at most this many rows. */
 const COUNTDOWN_INTERVAL_MS = 1000;
+/** How many refreshes may retry opening the Finished groups after a session ended, and how far apart. */
+const FINISHED_REVEAL_TRIES = 20;
+const FINISHED_RETRY_MS = 250;
 const COUNTDOWN_MAX_ROWS = 300;
 
 const COLLAPSIBLE: Record<TreeItemData['collapsible'], vscode.TreeItemCollapsibleState> = {
@@ -33,6 +36,10 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<NodeId>, vscode
   private revealedFor: LoopscopeSession | undefined;
   /** Rows the user collapsed: never re-expanded behind their back. */
   private readonly userCollapsed = new Set<NodeId>();
+  /** Finished groups VS Code has shown expanded (reveal confirmed by its expand event). */
+  private readonly shownFinished = new Set<NodeId>();
+  /** Refreshes left in which to open the Finished groups of an ended session (see showFinished). */
+  private finishedTries = 0;
   private readonly changeEmitter = new vscode.EventEmitter<NodeId | NodeId[] | undefined>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private readonly throttle = new Throttle(REFRESH_INTERVAL_MS, () => this.flushRefresh());
@@ -53,13 +60,18 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<NodeId>, vscode
         this.changeEmitter.fire(undefined); // every row greys
         this.throttle.trigger();
         this.throttle.flush();
+        this.finishedTries = FINISHED_REVEAL_TRIES;
         this.showFinished();
       }),
+      this.view.onDidChangeVisibility((e) => { if (e.visible) this.showFinished(); }),
       vscode.window.registerFileDecorationProvider({
         provideFileDecoration: (uri) => (uri.scheme === ENDED_SCHEME ? { color: new vscode.ThemeColor('disabledForeground') } : undefined),
       }),
       this.view.onDidCollapseElement((e) => this.userCollapsed.add(e.element)),
-      this.view.onDidExpandElement((e) => this.userCollapsed.delete(e.element)),
+      this.view.onDidExpandElement((e) => {
+        this.userCollapsed.delete(e.element);
+        if (e.element.startsWith('finished:')) this.shownFinished.add(e.element);
+      }),
       sessions.onDidUpdate(({ session, change }) => {
         if (session !== this.session) return;
         this.model.applyChange(change);
@@ -84,6 +96,8 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<NodeId>, vscode
   private show(session: LoopscopeSession | undefined): void {
     this.session = session;
     this.userCollapsed.clear();
+    this.shownFinished.clear();
+    this.finishedTries = session?.ended ? FINISHED_REVEAL_TRIES : 0;
     this.model.setMirror(session?.mirror ?? new TaskMirror());
     this.throttle.trigger();
   }
@@ -101,6 +115,7 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<NodeId>, vscode
     this.updateChrome();
     this.revealOnce();
     this.expandNewParents();
+    this.showFinished();
   }
 
   /**
@@ -127,11 +142,20 @@ export class TaskTreeProvider implements vscode.TreeDataProvider<NodeId>, vscode
    * the user collapsed them) so the final picture lists the tasks, even for a sub-second program.
    */
   private showFinished(): void {
+    // A reveal made while the view is hidden, or before VS Code has rendered the rows it goes
+    // through, does nothing (a slow machine, a sub-second program): try again at the next few
+    // refreshes until VS Code reports each group expanded.
+    if (this.finishedTries <= 0 || !this.view.visible) return;
+    this.finishedTries--;
+    let waiting = false;
     for (const loop of this.model.getChildren()) {
       const group = this.model.getChildren(loop).find((id) => id.startsWith('finished:'));
-      if (!group || this.userCollapsed.has(group) || this.userCollapsed.has(loop)) continue;
+      if (!group || this.shownFinished.has(group) || this.userCollapsed.has(group) || this.userCollapsed.has(loop)) continue;
+      waiting = true;
       void this.view.reveal(group, { select: false, focus: false, expand: true }).then(undefined, () => undefined);
     }
+    if (waiting) setTimeout(() => this.throttle.trigger(), FINISHED_RETRY_MS);
+    else this.finishedTries = 0;
   }
 
   private refreshCountdowns(): void {

@@ -69,6 +69,8 @@ export class TaskModel {
   /** Ticks per loop, summed from `loop.ticks` counts. */
   private readonly tickCounts = new Map<number, number>();
   private runtimeStats: { tasksLive: number; tasksTotal: number } | null = null;
+  /** Steps over the blocking threshold only through Loopscope's own bookkeeping and GC (not findings). */
+  slowOwnSteps = 0;
   private liveCount = 0;
   /** Live tasks in state `ready` (scheduled to run), kept incrementally for the status line. */
   private readyCount = 0;
@@ -149,6 +151,7 @@ export class TaskModel {
       case 'tasks.unlisted': return this.onUnlisted(e);
       case 'stats':
         this.runtimeStats = { tasksLive: e.tasksLive, tasksTotal: e.tasksTotal };
+        this.slowOwnSteps = Math.max(this.slowOwnSteps, e.slowOwnSteps ?? 0);
         this.statusDirty = true;
         return;
       case 'process.exit':
@@ -241,6 +244,10 @@ export class TaskModel {
       const top = groups.slice(0, 3).map((g) => `${g.coro}() ${endedState(g.outcome)} ×${g.count.toLocaleString('en-US')}`).join(', ');
       notes.push(`${this.unlistedCount.toLocaleString('en-US')} short tasks were counted, not listed one by one: each started and ended while ` +
         `the runtime was behind describing new tasks (${top}${groups.length > 3 ? ', …' : ''}); task counts and final states stay exact`);
+    }
+    if (this.slowOwnSteps > 0) {
+      notes.push(`${this.slowOwnSteps.toLocaleString('en-US')} step(s) ran over the blocking threshold only with Loopscope's own ` +
+        'bookkeeping and garbage collection counted; the program\'s own time in each was under it, so none is reported as a blocking call');
     }
     if (this.dropped > 0) {
       notes.push(`${this.dropped.toLocaleString('en-US')} step-level events (per-step detail, output beyond the buffer) were dropped under load; ` +

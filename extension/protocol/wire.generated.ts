@@ -10,7 +10,7 @@ export const PREAUTH_MAX_BYTES = 65536;
 export const PREAUTH_MAX_CONNECTIONS = 16;
 /** package.json's version when this file was generated (bundles get it from build.mjs's define). */
 export const PACKAGE_VERSION = '0.1.0';
-export const SCHEMA_SHA256 = 'b988c249765f23c84fb664f67191f4dcc1a2bc4bc351e22302fd96f4ae5ac67f';
+export const SCHEMA_SHA256 = 'd3c916a6cc992fc396cac92dfecb43d1cdc1221b1c126e7468123993b70a5b8d';
 
 type Obj = Record<string, unknown>;
 /** A field checker: the name of the first field that does not conform, or null. */
@@ -425,6 +425,7 @@ export interface StatsSnapshot {
   futuresLive: number;
   dropped: number;
   retainedFinished: number;
+  slowOwnSteps?: number;
 }
 function badStatsSnapshot(v: Obj): string | null {
   let x: unknown;
@@ -438,6 +439,8 @@ function badStatsSnapshot(v: Obj): string | null {
   if (!(isInt(x))) return 'dropped';
   x = v.retainedFinished;
   if (!(isInt(x))) return 'retainedFinished';
+  x = v.slowOwnSteps;
+  if (x !== undefined && !(isInt(x))) return 'slowOwnSteps';
   return null;
 }
 export const isStatsSnapshot = (v: unknown): v is StatsSnapshot => isObj(v) && badStatsSnapshot(v) === null;
@@ -1046,7 +1049,7 @@ function badResumedEvent(v: Obj): string | null {
   return null;
 }
 
-/** `dropped` is the total */
+/** `dropped` is the total; `slowOwnSteps` counts steps that ran over the blocking threshold only through Loopscope's own bookkeeping (hooks in the step) and garbage collection, so none of them is a blocking-call finding */
 export interface StatsEvent {
   kind: 'stats';
   ts: number;
@@ -1055,6 +1058,7 @@ export interface StatsEvent {
   futuresLive: number;
   dropped: number;
   retainedFinished: number;
+  slowOwnSteps?: number;
 }
 
 function badStatsEvent(v: Obj): string | null {
@@ -1069,6 +1073,8 @@ function badStatsEvent(v: Obj): string | null {
   if (!(isInt(x))) return 'dropped';
   x = v.retainedFinished;
   if (!(isInt(x))) return 'retainedFinished';
+  x = v.slowOwnSteps;
+  if (x !== undefined && !(isInt(x))) return 'slowOwnSteps';
   return null;
 }
 

@@ -82,6 +82,7 @@ class BatchBuilder(TaskRegistry):
             self.announce_queue = queue = collections.deque(i for i in queue if i.announced is False)
             self.compact_at = max(100_000, 2 * len(queue))
         deferred: List[TaskInfo] = []
+        failed_waiting = self.failed_waiting
         sent = 0
         while queue and sent < BATCH_TASKS:
             info = queue.popleft()
@@ -96,6 +97,8 @@ class BatchBuilder(TaskRegistry):
             out.append(self.task_created_event(info))
             info.created = this_batch
             sent += 1
+            if failed_waiting:
+                failed_waiting.discard(info)
         if deferred:
             queue.extendleft(reversed(deferred))
 
@@ -164,6 +167,8 @@ class BatchBuilder(TaskRegistry):
             if info.announced is False and self._behind(info.outcome):
                 self._coalesce(info, info.outcome)
             else:
+                if info.announced is False and info.outcome == "exception":
+                    self.failed_waiting.add(info)
                 keep.append(info)
         return keep
 
@@ -200,7 +205,7 @@ class BatchBuilder(TaskRegistry):
         self.dropped_since = 0
         self.dropped_total += dropped
         stats = (self.live_count, self.tasks_total, len(self.futures), self.dropped_total,
-                 len(self.finished))
+                 len(self.finished), self.slow_own_steps)
         now = perf()
         if stats != self.last_stats and (now - self.last_stats_at > 0.25 or not out):
             self.last_stats = stats
@@ -232,7 +237,7 @@ class BatchBuilder(TaskRegistry):
     def stats_event(self, ts: float) -> Dict[str, Any]:
         return {"kind": "stats", "ts": ts, "tasksLive": self.live_count, "tasksTotal": self.tasks_total,
                 "futuresLive": len(self.futures), "dropped": self.dropped_total,
-                "retainedFinished": len(self.finished)}
+                "retainedFinished": len(self.finished), "slowOwnSteps": self.slow_own_steps}
 
     def loop_created_event(self, st: LoopState, ts: float) -> Dict[str, Any]:
         return {"kind": "loop.created", "ts": ts, "loop": st.id,
@@ -389,6 +394,7 @@ class BatchBuilder(TaskRegistry):
                 else:
                     keep.append(info)
             self.announce_queue = keep
+            self.failed_waiting.clear()
 
     def discard(self) -> None:
         """No consumer: drop everything pending (state is still tracked for a later attach)."""

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple
 
 from . import _inspect
 from ._origins import callback_parent, note_callback
-from ._records import TASK_TYPES, LoopState, TaskInfo, info_of, perf
+from ._records import TASK_TYPES, LoopState, TaskInfo, charge_own, info_of, perf
 
 if TYPE_CHECKING:
     from ._session import Session
@@ -99,6 +99,13 @@ def make_call_soon(S: "Session", o_call_soon: Callable[..., Any]) -> Callable[..
             return
         if st.__class__ is not LoopState:
             return
+        t0 = perf()
+        try:
+            _note_wake_of(st, info, args)
+        finally:
+            charge_own(st, perf() - t0)
+
+    def _note_wake_of(st: LoopState, info: TaskInfo, args: Tuple[Any, ...]) -> None:
         cur = current_info(st)
         if cur is not None:
             info.wake = cur
@@ -111,7 +118,7 @@ def make_call_soon(S: "Session", o_call_soon: Callable[..., Any]) -> Callable[..
         if args and cur is not info and info.cancel_by is None:
             try:
                 if args[0].cancelled():
-                    info.cancel_by = _cancel_site(cur, st, sys._getframe(2))
+                    info.cancel_by = _cancel_site(cur, st, sys._getframe(3))
             except Exception:
                 pass
 

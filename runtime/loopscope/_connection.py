@@ -327,10 +327,16 @@ class Pump:
             except OSError:
                 break
             finally:
+                self._after_answer()
                 with self.inflight_cond:
                     self.inflight -= 1
                     self.inflight_cond.notify_all()
         self.detach(ch)
+
+    def _after_answer(self) -> None:
+        later = self.control.after_answer
+        while later:
+            later.pop(0)()
 
     def _answer_malformed(self, ch: Channel, err: Exception) -> bool:
         """A request that fails validation but carries an id is answered ok:false with the

@@ -64,6 +64,10 @@ class Controller:
         self.frames = _inspect.FrameRegistry()  # frame and value ids handed out; cleared on resume
         self.on_hold: List[Callable[[LoopState], None]] = []
         self.on_detach: List[Callable[[], None]] = []
+        # What a request handler leaves to run once its response is on the wire (the reader
+        # thread runs it): configurationDone lets the program start only after it is answered,
+        # or a program that ends at once (killed by its own signal) would take the answer with it.
+        self.after_answer: List[Callable[[], None]] = []
         self.handlers: Dict[str, Handler] = {
             "pause": self.pause,
             "continue": self._continue,

@@ -947,7 +947,7 @@ class DebuggerRequests:
         return {}
 
     def configuration_done(self, args: Dict[str, Any]) -> Dict[str, Any]:
-        self.dbg.configured.set()
+        self.dbg.control.after_answer.append(self.dbg.configured.set)
         return {}
 
     def set_options(self, args: Dict[str, Any]) -> Dict[str, Any]:

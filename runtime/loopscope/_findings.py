@@ -10,7 +10,8 @@ import warnings
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from . import _inspect
-from ._records import LoopState, TaskInfo, perf
+from ._gcpauses import GcPauses
+from ._records import LoopState, TaskInfo, own_time, perf
 
 if TYPE_CHECKING:
     from ._session import Session
@@ -28,6 +29,16 @@ ORIGIN_DEPTH = 1
 _Wait = Tuple[TaskInfo, Any, Dict[str, Any]]
 
 
+def _besides(own: float, gc_time: float) -> str:
+    """What else the step's wall time held, when it is worth a mention (over half a millisecond)."""
+    parts = []
+    if own >= 0.0005:
+        parts.append("%.0f ms of Loopscope's own bookkeeping" % (own * 1000.0))
+    if gc_time >= 0.0005:
+        parts.append("%.0f ms of garbage collection" % (gc_time * 1000.0))
+    return " (besides %s)" % " and ".join(parts) if parts else ""
+
+
 class Findings:
     """Recognises findings and records them in `session`. `step_was_held(loop state, step start)`
     tells a step that a line stop held (the line debugger's) from one that blocked."""
@@ -35,6 +46,8 @@ class Findings:
     def __init__(self, session: "Session", step_was_held: Callable[[LoopState, float], bool]) -> None:
         self.session = session
         self.step_was_held = step_was_held
+        self.gc_pauses = GcPauses()
+        self.gc_pauses.install()
 
     def wrap_exception_handler(self, o_exc: Callable[[Any, Dict[str, Any]], Any]) -> Callable[..., Any]:
         """A loop's call_exception_handler that first reads the context for findings (every loop
@@ -56,6 +69,13 @@ class Findings:
         """A step took `dt` (over the threshold): name it and the line it blocked on."""
         if self.step_was_held(st, start):  # a line stop held this step: it did not block
             return
+        # Our hooks' bookkeeping and garbage collection (which stops every thread, and which
+        # Loopscope's records make longer) are not the step's code blocking the loop.
+        own = own_time(st, start)
+        gc_time = self.gc_pauses.within(start, start + dt)
+        if dt - own - gc_time <= self.session.threshold:
+            self.session.slow_own_steps += 1
+            return
         loc = None
         if st.sampled_seq == start and st.sample is not None:
             loc = {"file": st.sample[0], "line": st.sample[1]}
@@ -72,8 +92,9 @@ class Findings:
             code = getattr(cb, "__code__", None) or getattr(getattr(cb, "__func__", None), "__code__", None)
             if loc is None and code is not None:
                 loc = {"file": code.co_filename, "line": code.co_firstlineno}
-        ms = dt * 1000.0
-        self.session.add_finding("blocking-call", "%s blocked the event loop for %.0f ms" % (what, ms), loc,
+        ms = (dt - own - gc_time) * 1000.0
+        extra = _besides(own, gc_time)
+        self.session.add_finding("blocking-call", "%s blocked the event loop for %.0f ms%s" % (what, ms, extra), loc,
                                  info.id if info is not None else None, ms, loop=st.id)
 
     def confirm_stall(self, st: LoopState) -> None:

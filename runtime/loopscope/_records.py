@@ -11,7 +11,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import _inspect
 
-__all__ = ["TaskInfo", "LoopState", "Origin", "Sent", "End", "intern_origin", "info_of", "perf", "STATE_ATTR",
+__all__ = ["TaskInfo", "LoopState", "charge_own", "own_time", "Origin", "Sent", "End", "intern_origin", "info_of", "perf", "STATE_ATTR",
            "TASK_TYPES"]
 
 perf = time.perf_counter
@@ -211,7 +211,7 @@ class LoopState:
     __slots__ = (
         "id", "ref", "thread", "thread_name", "cls", "tick_control", "tick", "ticks_sent", "ready",
         "timers", "select_acc", "tick_start", "handles_acc", "current_cb",
-        "step_start", "sampled_seq", "sample", "mode", "until", "held", "cond", "ran",
+        "step_start", "own", "own_seq", "sampled_seq", "sample", "mode", "until", "held", "cond", "ran",
         "stall_tick", "stall_since", "stall_timer", "stall_reported", "closed", "announced", "tasks_live",
         "dirty_ticks", "pause_reason", "trigger", "stall_key", "__weakref__",
     )
@@ -236,6 +236,10 @@ class LoopState:
         # the running task.
         self.current_cb: Any = None
         self.step_start = 0.0
+        # Loopscope's own time inside the step that started at own_seq (its hooks' bookkeeping):
+        # not the program's, so it never makes a step a blocking call (see charge_own).
+        self.own = 0.0
+        self.own_seq = -1.0
         self.sampled_seq = -1.0  # step_start of the step the sample belongs to
         self.sample: Optional[Tuple[str, int]] = None
         # Control: mode is None when free-running; see _control.py for the state machine.
@@ -269,3 +273,18 @@ def info_of(task: Any) -> Optional[TaskInfo]:
         if ref.__class__ is TaskInfo:
             return ref
     return None
+
+
+def charge_own(st: LoopState, spent: float) -> None:
+    """Counts `spent` seconds of Loopscope's own work (a hook's bookkeeping) against the step
+    running on the loop now; the first charge of a step starts its count afresh."""
+    if st.own_seq != st.step_start:
+        st.own_seq = st.step_start
+        st.own = spent
+    else:
+        st.own += spent
+
+
+def own_time(st: LoopState, start: float) -> float:
+    """Loopscope's own time inside the step that started at `start`."""
+    return st.own if st.own_seq == start else 0.0

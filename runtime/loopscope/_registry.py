@@ -203,8 +203,11 @@ class TaskRegistry(SessionState):
             self._pause_on_task(info, outcome)
 
     def _behind(self, outcome: str) -> bool:
-        waiting = len(self.new_tasks) + len(self.announce_queue)
-        return waiting > (MAX_PENDING_TASKS if outcome == "exception" else COALESCE_BEHIND)
+        # A failed task's exception matters: its record waits for its turn, unless that many
+        # failed records already wait (memory stays bounded whatever the failure rate).
+        if outcome == "exception":
+            return len(self.failed_waiting) >= MAX_PENDING_TASKS
+        return len(self.new_tasks) + len(self.announce_queue) > COALESCE_BEHIND
 
     def _coalesce(self, info: TaskInfo, outcome: str) -> None:
         """`info` ended before its task.created went out, with the writer behind: count it instead.

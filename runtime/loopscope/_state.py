@@ -49,6 +49,9 @@ class SessionState:
         self.new_tasks: List[TaskInfo] = []
         # The writer's side of new_tasks: moved here by collect(), announced from the front.
         self.announce_queue: Deque[TaskInfo] = collections.deque()
+        # Failed tasks that ended unannounced while the writer was behind, kept to be announced
+        # with their exception (see _registry._behind): at most MAX_PENDING_TASKS of them.
+        self.failed_waiting: Set[TaskInfo] = set()
         self.compact_at = 100_000  # announce_queue length at which ended (counted) entries are swept out
         # Tasks counted instead of announced (see _registry.COALESCE_BEHIND): (loop, coroutine,
         # outcome) -> [count, steps, busy seconds], running totals; and what was sent of them.
@@ -70,6 +73,7 @@ class SessionState:
         self.future_sites: Dict[int, Optional[Tuple[str, int]]] = {}
         self.dropped_total = 0
         self.dropped_since = 0
+        self.slow_own_steps = 0  # steps over the threshold only through our own bookkeeping
         # What counted (never announced) tasks carry as TaskInfo.created: `announced` is None.
         self.coalesced_mark = Sent(perf(), True)
         self.seq = 0

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict
 from . import _inspect
 from ._callbacks import current_info
 from ._origins import fallback_origin
-from ._records import STATE_ATTR, TASK_TYPES, LoopState, info_of, perf
+from ._records import STATE_ATTR, TASK_TYPES, LoopState, charge_own, info_of, perf
 
 if TYPE_CHECKING:
     from ._session import Session
@@ -69,13 +69,14 @@ def make_create_task(S: "Session", loop_state: LoopStateFn, o_create_task: Calla
         if st is None:
             st = loop_state(self)
         factory = self._task_factory
-        t0 = perf() if factory is not None else 0.0  # an eager task's (3.12+) first step runs in here
+        t0 = perf()
         try:
             task = o_create_task(self, coro, *args, **kwargs)
         except BaseException as e:  # a closed loop, a coroutine refused: asyncio's own traceback
             _inspect.drop_own_frame(e, create_task.__code__)
             raise
-        dt = perf() - t0 if factory is not None else 0.0
+        t1 = perf()
+        dt = t1 - t0  # an eager task's (3.12+) first step ran in here: the program's own time
         if self._debug:
             drop_own_frames(task)
         try:
@@ -110,6 +111,8 @@ def make_create_task(S: "Session", loop_state: LoopStateFn, o_create_task: Calla
                 S.stepped(info, task, dt, st.tick)
         except Exception:  # bookkeeping must never break task creation
             pass
+        finally:
+            charge_own(st, perf() - t1)
         return task
 
     return create_task

@@ -147,7 +147,7 @@ PREAUTH_MAX_BYTES = 65536
 
 PREAUTH_MAX_CONNECTIONS = 16
 
-SCHEMA_SHA256 = "b988c249765f23c84fb664f67191f4dcc1a2bc4bc351e22302fd96f4ae5ac67f"
+SCHEMA_SHA256 = "d3c916a6cc992fc396cac92dfecb43d1cdc1221b1c126e7468123993b70a5b8d"
 
 WAIT_KINDS = frozenset({"sleep", "task", "gather", "future", "queue.get", "queue.put", "lock", "event", "condition", "semaphore", "stream.read", "stream.write", "socket.read", "socket.write", "subprocess", "executor", "yield", "other"})
 FINDING_KINDS = frozenset({"never-awaited", "blocking-call", "unretrieved-exception", "destroyed-pending", "stall"})
@@ -260,6 +260,7 @@ _s_stats_snapshot = _obj({
     "futuresLive": _int,
     "dropped": _int,
     "retainedFinished": _int,
+    "slowOwnSteps?": _int,
 })
 _s_snapshot_result = _obj({
     "loops": _list(_s_loop_snapshot),
@@ -420,6 +421,7 @@ EVENTS: Dict[str, Check] = {
         "futuresLive": _int,
         "dropped": _int,
         "retainedFinished": _int,
+        "slowOwnSteps?": _int,
     }),
     "process.exit": _obj({"kind": _str, "ts": _num, "code": _int}),
     "stopped": _obj({
@@ -583,6 +585,7 @@ StatsSnapshot = TypedDict("StatsSnapshot", {
     "futuresLive": int,
     "dropped": int,
     "retainedFinished": int,
+    "slowOwnSteps": NotRequired[int],
 })
 SnapshotResult = TypedDict("SnapshotResult", {
     "loops": List[LoopSnapshot],
@@ -762,6 +765,7 @@ StatsEvent = TypedDict("StatsEvent", {
     "futuresLive": int,
     "dropped": int,
     "retainedFinished": int,
+    "slowOwnSteps": NotRequired[int],
 })
 ProcessExitEvent = TypedDict("ProcessExitEvent", {"kind": str, "ts": float, "code": int})
 StoppedEvent = TypedDict("StoppedEvent", {

@@ -43,11 +43,16 @@ class ChurnTest(unittest.TestCase):
         ended: Dict[str, int] = collections.Counter(e["outcome"] for e in self.c.find("task.done"))
         unlisted = self.c.find("tasks.unlisted")
         self.assertGreater(sum(u["count"] for u in unlisted), 0, "the runtime never fell behind: the test proves nothing")
+        housekeeping = sum(1 for e in self.c.find("task.created") if e["coro"].startswith("BaseEventLoop.shutdown_"))
         for u in unlisted:
-            self.assertEqual(u["coro"], "short")
+            # asyncio.run's own shutdown tasks end young too, and may be counted with the rest
+            if u["coro"].startswith("BaseEventLoop.shutdown_"):
+                housekeeping += u["count"]
+            else:
+                self.assertEqual(u["coro"], "short")
             ended[u["outcome"]] += u["count"]
         ended["result"] -= 1  # main
-        ended["result"] -= sum(1 for e in self.c.find("task.created") if e["coro"].startswith("BaseEventLoop.shutdown_"))
+        ended["result"] -= housekeeping
         self.assertEqual(dict(ended), self.told)
         total = len(self.c.find("task.created")) + sum(u["count"] for u in unlisted)
         self.assertEqual(total, self.c.find("stats")[-1]["tasksTotal"])

@@ -92,13 +92,15 @@ describe('e2e: Timeline and an Async Tasks view that stays', function () {
   describe('live', () => {
     const vscode = useVsCode({
       examples: ['many_tasks.py'],
-      launch: [{ type: 'loopscope', request: 'launch', name: 'Loopscope: many tasks', program: '${workspaceFolder}/many_tasks.py', args: ['60', '1000'] }],
+      launch: [{ type: 'loopscope', request: 'launch', name: 'Loopscope: many tasks', program: '${workspaceFolder}/many_tasks.py', args: ['60', '3000'] }],
     });
 
     it('follows the running program from the Async Tasks toolbar, a click while held selects the task in Call Stack, and it stays open after it ends', async () => {
       const { wb } = vscode();
       await wb.openFile('many_tasks.py');
       await wb.page.keyboard.press('F5');
+      // Room for the Async Tasks rows under Variables, Watch and Call Stack, as a user would make.
+      await wb.collapseView('Breakpoints');
       await wb.view('Async Tasks').locator('.monaco-list-row', { hasText: /Event loop 1/ }).first().waitFor({ state: 'visible' });
       await wb.clickViewAction('Async Tasks', 'Open Timeline');
       const frame = timelineFrame(wb);
