@@ -10,8 +10,10 @@ from typing import Any, Dict, List, Optional, Tuple
 from . import _inspect
 from ._records import LoopState, Sent, TaskInfo, info_of, perf
 from ._registry import TaskRegistry
+from ._state import COMPACT_MIN
 
-__all__ = ["BatchBuilder", "BATCH_TASKS", "YIELD_SITES_PER_BATCH", "STATE_DELAY", "KEEP_CLOSED_LOOPS"]
+__all__ = ["BatchBuilder", "BATCH_TASKS", "YIELD_SITES_PER_BATCH", "STATE_DELAY", "KEEP_CLOSED_LOOPS", "COMPACT_MIN",
+           "SETTLE_BACKLOG"]
 
 # At most this many task records per batch, so a burst never builds one giant JSON line: 100k
 # tasks made at once go out as many small messages (a flush sends a few, see _connection), each
@@ -28,6 +30,9 @@ YIELD_SITES_PER_BATCH = 125
 STATE_DELAY = 0.25
 # Closed loops whose records are kept (for snapshots); older ones are forgotten.
 KEEP_CLOSED_LOOPS = 16
+# Tasks waiting to be listed or to have their end sent beyond which the writer settles between
+# flushes (see BatchBuilder.settle).
+SETTLE_BACKLOG = 8_000
 
 
 class BatchBuilder(TaskRegistry):
@@ -74,13 +79,30 @@ class BatchBuilder(TaskRegistry):
         out.extend(misc)
         return self._seal(out, ts)
 
+    def settle(self) -> None:
+        """Between flushes, while the writer holds back to keep its share of the GIL: tasks that
+        ended unannounced are counted now and their records let go, so the debuggee's memory does
+        not grow with the task rate times the writer's pause. Nothing is sent or built here."""
+        with self.lock:
+            self.announce_queue.extend(take_all(self.new_tasks))
+            done = take_all(self.done_tasks)
+            keep = self._count_unannounced(done)
+            if keep:
+                self.done_tasks[:0] = keep
+            self._compact_announce_queue()
+
+    def _compact_announce_queue(self) -> None:
+        # Counted (ended) entries swept out at doubling lengths: O(1) per entry overall.
+        queue = self.announce_queue
+        if len(queue) > self.compact_at:
+            self.announce_queue = collections.deque(i for i in queue if i.announced is False)
+            self.compact_at = max(COMPACT_MIN, 2 * len(self.announce_queue))
+
     def _add_created(self, out: List[Dict[str, Any]], this_batch: Sent) -> None:
         # task.created for at most BATCH_TASKS tasks from the front of the queue; entries of tasks
         # counted instead (ended while waiting, see _registry._coalesce) are passed over for free.
+        self._compact_announce_queue()
         queue = self.announce_queue
-        if len(queue) > self.compact_at:  # swept at doubling lengths: O(1) per entry overall
-            self.announce_queue = queue = collections.deque(i for i in queue if i.announced is False)
-            self.compact_at = max(100_000, 2 * len(queue))
         deferred: List[TaskInfo] = []
         failed_waiting = self.failed_waiting
         sent = 0

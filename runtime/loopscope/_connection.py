@@ -18,6 +18,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from . import _wire
 from ._control import Controller, RequestError
+from ._batch import SETTLE_BACKLOG
 from ._session import BATCH_TASKS, Session, perf
 # The attach listener's pre-authentication budget (shared with the adapter's launch listener).
 from ._wire_schema import PREAUTH_MAX_BYTES, PREAUTH_MAX_CONNECTIONS
@@ -241,18 +242,24 @@ class Pump:
 
     def _writer(self) -> None:
         S = self.session
-        interval = 0.02
+        next_flush = 0.0
         while True:
-            S.kick.wait(interval)
+            tick = float(S.options.get("flushIntervalMs", 20)) / 1000.0
+            kicked = S.kick.wait(max(0.0, min(tick, next_flush - perf())))
             S.kick.clear()
             t0 = perf()
+            if not kicked and t0 < next_flush:
+                # Holding back (below), but ended tasks must not pile up meanwhile: their records
+                # are counted and let go, which costs what the next flush would pay for them anyway.
+                if len(S.new_tasks) + len(S.done_tasks) > SETTLE_BACKLOG:
+                    S.settle()
+                continue
             self.flush()
-            work = perf() - t0
             # Keep the writer's share of the GIL near 10% under load (each flush costs in
             # proportion to the tasks that stepped, all of which the program is waiting for):
             # coalescing absorbs the rest, bursts beyond the bounded queue are dropped (and
             # counted), and urgent events (paused, findings) still kick a flush at once.
-            interval = max(float(S.options.get("flushIntervalMs", 20)) / 1000.0, 9.0 * work)
+            next_flush = t0 + max(tick, 10.0 * (perf() - t0))
 
     def flush(self) -> None:
         with self.flush_lock:

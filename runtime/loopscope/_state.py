@@ -12,7 +12,11 @@ from typing import Any, Callable, Deque, Dict, FrozenSet, List, Optional, Set, T
 from ._records import LoopState, Sent, TaskInfo, perf
 from ._wire import DEFAULT_OPTIONS
 
-__all__ = ["SessionState"]
+__all__ = ["SessionState", "COMPACT_MIN"]
+
+# The announce queue is swept of counted entries once it is this long (and at doubling lengths
+# beyond): each entry holds an ended task's record alive, so this bounds what they cost.
+COMPACT_MIN = 16_000
 
 
 class SessionState:
@@ -52,7 +56,7 @@ class SessionState:
         # Failed tasks that ended unannounced while the writer was behind, kept to be announced
         # with their exception (see _registry._behind): at most MAX_PENDING_TASKS of them.
         self.failed_waiting: Set[TaskInfo] = set()
-        self.compact_at = 100_000  # announce_queue length at which ended (counted) entries are swept out
+        self.compact_at = COMPACT_MIN  # announce_queue length at which ended (counted) entries are swept out
         # Tasks counted instead of announced (see _registry.COALESCE_BEHIND): (loop, coroutine,
         # outcome) -> [count, steps, busy seconds], running totals; and what was sent of them.
         self.unlisted: Dict[Tuple[int, str, str], List[float]] = {}
