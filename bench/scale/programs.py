@@ -8,7 +8,7 @@ import sys
 
 
 async def short(ev: asyncio.Event) -> None:
-    await ev.wait()
+    await ev.wait()  # IDLE STEP
 
 
 async def batches(n: int, batch: int, hold: float) -> None:
@@ -22,7 +22,7 @@ async def batches(n: int, batch: int, hold: float) -> None:
 
 
 async def handler(i: int) -> int:
-    await asyncio.sleep(0.001 + (i % 20) / 1000.0)
+    await asyncio.sleep(0.001 + (i % 20) / 1000.0)  # IDLE STEP
     return i
 
 
@@ -38,7 +38,7 @@ async def churn(seconds: float, rate: int) -> str:
             pending.add(t)
             t.add_done_callback(pending.discard)
             made += 1
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0.01)  # IDLE STEP (makes at most 50 tasks)
     await asyncio.gather(*pending)
     return "churn %d" % made
 

@@ -8,10 +8,12 @@ import asyncio
 import asyncio.base_events as _base_events
 import collections.abc
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
+from types import FunctionType
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 from . import _inspect
 from ._callbacks import CB_KIND, BlockingFn
+from ._origins import code_parent, fallback_origin, note_code, tag_protocols
 from ._records import STATE_ATTR, TASK_TYPES, LoopState, TaskInfo, info_of, perf
 
 if TYPE_CHECKING:
@@ -40,27 +42,20 @@ class StepTimer(collections.abc.Coroutine):  # type: ignore[type-arg]
         self.fut: Any = None
 
     def send(self, value: Any) -> Any:
-        if self.fut is not None:
-            _wait_ended(self)
-        st = self.st
-        t0 = st.step_start = perf()
-        st.current_cb = self
-        try:
-            r = self.coro.send(value)
-            if getattr(r, "_asyncio_future_blocking", None):
-                self.fut = r
-            return r
-        finally:
-            self.after(self, t0)
+        return self._step(self.coro.send, value)
 
     def throw(self, *args: Any) -> Any:
+        return self._step(self.coro.throw, *args)
+
+    def _step(self, resume: Callable[..., Any], *args: Any) -> Any:
+        # One step of the coroutine, timed; what it yields is the future its task now waits on.
         if self.fut is not None:
             _wait_ended(self)
         st = self.st
         t0 = st.step_start = perf()
         st.current_cb = self
         try:
-            r = self.coro.throw(*args)
+            r = resume(*args)
             if getattr(r, "_asyncio_future_blocking", None):
                 self.fut = r
             return r
@@ -153,6 +148,22 @@ def _make_after(S: "Session", blocking: BlockingFn) -> Callable[[StepTimer, floa
     return after
 
 
+def creation_origin(loop: Any, st: LoopState, frame: Any, coro: Any) -> Tuple[Optional[Tuple[str, int]], Optional[int]]:
+    """(creation line, parent task id) of a task made on a loop whose scheduler is C. In a task's
+    step: the line and that task. Elsewhere (a callback, a protocol, another thread, all run by
+    C): the line up to the frame that started the loop, and what _origins knows of the coroutine,
+    the callback or the server on the stack."""
+    parent = asyncio.current_task(loop) if loop.is_running() else None
+    pinfo = info_of(parent) if parent is not None else None
+    if pinfo is not None:
+        return _inspect.user_site(frame), pinfo.id
+    site = _inspect.user_site_above(frame, st.run_frame)
+    fsite, fparent = fallback_origin(frame, coro, None)
+    if fparent is None:
+        fparent = code_parent(frame, st.run_frame)
+    return site or fsite, fparent
+
+
 def _make_create_task(S: "Session", o_create_task: Callable[..., Any], after: Callable[[StepTimer, float], None]
                       ) -> Callable[..., Any]:
     getframe = sys._getframe
@@ -174,10 +185,8 @@ def _make_create_task(S: "Session", o_create_task: Callable[..., Any], after: Ca
             return task
         st = w.st
         try:
-            parent = asyncio.current_task(self) if self.is_running() else None
-            pinfo = info_of(parent) if parent is not None else None
-            info = S.register_task(task, st, coro, _inspect.user_site(getframe(1)),
-                                   pinfo.id if pinfo is not None else None)
+            site, parent = creation_origin(self, st, getframe(1), coro)
+            info = S.register_task(task, st, coro, site, parent)
             w.info = info
             task.add_done_callback(done)
         except Exception:  # bookkeeping must never break task creation
@@ -185,6 +194,56 @@ def _make_create_task(S: "Session", o_create_task: Callable[..., Any], after: Ca
         return task
 
     return create_task
+
+
+def _make_scheduling(o_call: Callable[..., Any]) -> Callable[..., Any]:
+    """call_later / call_at noting a plain function's scheduler (see note_code); not asyncio's
+    own (asyncio.sleep's timer)."""
+    getframe = sys._getframe
+    skipped = _inspect.is_skipped_file
+
+    def call_timed(self: Any, when: Any, callback: Any, *args: Any, context: Any = None) -> Any:
+        if type(callback) is FunctionType and not skipped(callback.__code__.co_filename):
+            try:
+                st = getattr(self, STATE_ATTR, None)
+                note_code(callback, getframe(1), st.run_frame if st is not None else None)
+            except Exception:
+                pass
+        return o_call(self, when, callback, *args, context=context)
+
+    return call_timed
+
+
+def _make_serving(o_create: Callable[..., Any]) -> Callable[..., Any]:
+    """create_server / create_unix_server whose protocols carry the caller's line and task."""
+    getframe = sys._getframe
+
+    def create(self: Any, protocol_factory: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            protocol_factory = tag_protocols(protocol_factory, getframe(1))
+        except Exception:
+            pass
+        return o_create(self, protocol_factory, *args, **kwargs)
+
+    return create
+
+
+def _patches(S: "Session", cls: Any, findings: "Findings") -> List[Tuple[str, Callable[..., Any]]]:
+    after = _make_after(S, findings.blocking)
+    out: List[Tuple[str, Callable[..., Any]]] = [
+        ("create_task", _make_create_task(S, cls.create_task, after)),
+        ("call_exception_handler", findings.wrap_exception_handler(cls.call_exception_handler)),
+        ("close", make_close(S, cls.close)),
+    ]
+    # Not call_soon: every C Task step is scheduled through it, and a Python wrapper there costs
+    # a fifth more per step. A task created in a call_soon callback keeps its line, not a parent.
+    for name in ("call_later", "call_at"):
+        if hasattr(cls, name):
+            out.append((name, _make_scheduling(getattr(cls, name))))
+    for name in ("create_server", "create_unix_server"):
+        if hasattr(cls, name):
+            out.append((name, _make_serving(getattr(cls, name))))
+    return out
 
 
 def patch_loop_class(S: "Session", cls: Any, findings: "Findings") -> None:
@@ -195,18 +254,10 @@ def patch_loop_class(S: "Session", cls: Any, findings: "Findings") -> None:
     if any(getattr(b, _PATCHED, False) for b in cls.__mro__[1:]):
         return  # its base is patched already
     try:
-        after = _make_after(S, findings.blocking)
-        o_create = cls.create_task
-        o_exc = cls.call_exception_handler
-        o_close = cls.close
-
-        call_exception_handler = findings.wrap_exception_handler(o_exc)
-
-        close = make_close(S, o_close)
-
-        for name, fn, orig in (("create_task", _make_create_task(S, o_create, after), o_create),
-                               ("call_exception_handler", call_exception_handler, o_exc), ("close", close, o_close)):
+        for name, fn in _patches(S, cls, findings):
+            orig = getattr(cls, name)
             fn.__qualname__ = cls.__qualname__ + "." + name
+            fn.__name__ = name
             fn.__doc__ = getattr(orig, "__doc__", None)
             setattr(fn, "__wrapped__", orig)
             setattr(cls, name, fn)

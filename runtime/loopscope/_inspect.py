@@ -98,6 +98,17 @@ def user_site(frame: Any) -> Optional[Tuple[str, int]]:
     return None
 
 
+def user_site_above(frame: Any, stop: Any) -> Optional[Tuple[str, int]]:
+    """user_site, for a loop whose scheduler is C: the walk ends (None) at `stop`, the frame that
+    started the loop, as what lies below it called run() and did not create the task."""
+    while frame is not None and frame is not stop:
+        fn = frame.f_code.co_filename
+        if not is_skipped_file(fn):
+            return shared(_sites, (fn, frame.f_lineno))
+        frame = frame.f_back
+    return None
+
+
 # --- safe reprs -----------------------------------------------------------------------------
 
 class _SafeRepr(reprlib.Repr):

@@ -19,7 +19,8 @@ from ._records import info_of
 if TYPE_CHECKING:
     from ._session import Session
 
-__all__ = ["install_origin_hooks", "fallback_origin", "note_callback", "callback_parent"]
+__all__ = ["install_origin_hooks", "fallback_origin", "note_callback", "callback_parent", "note_code", "code_parent",
+           "tag_protocols"]
 
 ORIGIN_ATTR = "_loopscope_origin"
 # coroutine id -> (site, parent task id) for run_coroutine_threadsafe calls not yet turned into tasks.
@@ -46,6 +47,36 @@ def callback_parent(callback: Any) -> Optional[int]:
     """The task that scheduled this callback, when note_callback saw it scheduled."""
     e = _cb_parents.get(id(callback))
     return e[1] if e is not None and e[0]() is callback else None
+
+
+# Loops whose scheduler is C (uvloop) run callbacks with no Python frame of theirs to name the
+# callback: callback code object -> id of the task that last scheduled it (see note_code).
+_code_parents: Dict[Any, int] = {}
+
+
+def note_code(callback: Any, frame: Any, stop: Any) -> None:
+    """A plain function scheduled as a callback on such a loop: the task scheduling it (or, in a
+    callback, that callback's own parent) becomes the parent of tasks the callback creates."""
+    parent = _running_task_id()
+    if parent is None:
+        parent = code_parent(frame, stop)
+        if parent is None:
+            return
+    if len(_code_parents) >= _MAX_CB_PARENTS:
+        _code_parents.clear()
+    _code_parents[callback.__code__] = parent
+
+
+def code_parent(frame: Any, stop: Any) -> Optional[int]:
+    """The parent noted for the outermost callback on the stack, up to the frame that started
+    the loop (the callback C called, with what it called above it)."""
+    found = None
+    while frame is not None and frame is not stop:
+        p = _code_parents.get(frame.f_code)
+        if p is not None:
+            found = p
+        frame = frame.f_back
+    return found
 
 
 THREAD_PARENT_ATTR = "_loopscope_parent"
@@ -95,6 +126,23 @@ def fallback_origin(frame: Any, coro: Any, callback: Any) -> Tuple[Optional[Tupl
                 return o
         f = f.f_back
     return None, None
+
+
+def tag_protocols(protocol_factory: Any, frame: Any) -> Any:
+    """A server's protocol factory whose protocols carry the line and task that started the server
+    (for a loop whose server is C: asyncio's Server.__init__ patch does this for its own)."""
+    origin = _caller_origin(frame)
+
+    @functools.wraps(protocol_factory)
+    def factory(*args: Any, **kwargs: Any) -> Any:
+        proto = protocol_factory(*args, **kwargs)
+        try:
+            setattr(proto, ORIGIN_ATTR, origin)
+        except Exception:  # __slots__: its tasks keep what the frames say
+            pass
+        return proto
+
+    return factory
 
 
 def install_origin_hooks(S: "Session", originals: Dict[str, Any]) -> None:

@@ -213,7 +213,7 @@ class LoopState:
         "timers", "select_acc", "tick_start", "handles_acc", "current_cb",
         "step_start", "own", "own_seq", "sampled_seq", "sample", "mode", "until", "held", "cond", "ran",
         "stall_tick", "stall_since", "stall_timer", "stall_reported", "closed", "announced", "tasks_live",
-        "dirty_ticks", "pause_reason", "trigger", "stall_key", "__weakref__",
+        "dirty_ticks", "pause_reason", "trigger", "stall_key", "run_frame", "__weakref__",
     )
 
     def __init__(self, lid: int, loop: Any, tick_control: bool = True) -> None:
@@ -235,6 +235,10 @@ class LoopState:
         # The callback of the step running now (None between steps): its task, if it has one, is
         # the running task.
         self.current_cb: Any = None
+        # A loop whose scheduler is C (uvloop): the Python frame that called run_forever, while it
+        # runs. A walk for a creation line stops there: the frames below are the caller of
+        # run(), not the callback that ran (see _foreign.creation_origin).
+        self.run_frame: Any = None
         self.step_start = 0.0
         # Loopscope's own time inside the step that started at own_seq (its hooks' bookkeeping):
         # not the program's, so it never makes a step a blocking call (see charge_own).

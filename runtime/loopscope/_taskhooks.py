@@ -8,6 +8,7 @@ import asyncio
 import asyncio.base_events as _base_events
 import functools
 import sys
+import threading
 import weakref
 from typing import TYPE_CHECKING, Any, Callable, Dict
 
@@ -226,24 +227,27 @@ def install_running_loop_hook(S: "Session", originals: Dict[str, Any]) -> None:
     o_set = originals["_set_running_loop"] = asyncio._set_running_loop
 
     def _set_running_loop(loop: Any) -> None:
-        if loop is not None and not isinstance(loop, _base_events.BaseEventLoop):
-            try:
-                _adopt_foreign_loop(S, loop)
-            except Exception:
-                pass
+        try:
+            if loop is not None and not isinstance(loop, _base_events.BaseEventLoop):
+                _adopt_foreign_loop(S, loop).run_frame = sys._getframe(1)
+            elif loop is None:  # a loop stops: its run frame is let go
+                for st in list(S.loops.values()):
+                    if st.run_frame is not None and st.thread == threading.get_ident():
+                        st.run_frame = None
+        except Exception:
+            pass
         o_set(loop)
 
     setattr(asyncio, "_set_running_loop", _set_running_loop)
 
 
-def _adopt_foreign_loop(S: "Session", loop: Any) -> None:
+def _adopt_foreign_loop(S: "Session", loop: Any) -> LoopState:
     if getattr(type(loop), "_loopscope_patched", False):  # its tasks are timed (see _foreign)
         from ._foreign import foreign_loop_state
-        foreign_loop_state(S, loop)
-        return
-    for st in S.loops.values():
-        if st.ref() is loop:
-            return
+        return foreign_loop_state(S, loop)
+    for known in S.loops.values():
+        if known.ref() is loop:
+            return known
     st = S.new_loop(loop, tick_control=False)
     user_factory = loop.get_task_factory()
 
@@ -266,3 +270,4 @@ def _adopt_foreign_loop(S: "Session", loop: Any) -> None:
             S.task_done(info, task)
 
     loop.set_task_factory(factory)
+    return st

@@ -15,6 +15,12 @@ from typing import Tuple
 
 from .helpers import PROGRAMS, _env
 
+try:
+    import uvloop  # noqa: F401
+    HAVE_UVLOOP = True
+except ImportError:
+    HAVE_UVLOOP = False
+
 STUB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "observer_stub.py")
 TARGET = str(PROGRAMS / "observed_target.py")
 PR_SET_CHILD_SUBREAPER = 36
@@ -29,7 +35,7 @@ def become_subreaper() -> bool:
         return False
 
 
-def run_and_kill_observer(phase: str, guard: bool = True) -> Tuple[int, str]:
+def run_and_kill_observer(phase: str, guard: bool = True, extra: Tuple[str, ...] = ()) -> Tuple[int, str]:
     """Runs the target under a stub debugger that kills itself at `phase`; returns the
     program's exit status and what it recorded on reaching its end."""
     fd, side = tempfile.mkstemp(prefix="loopscope-observed-")
@@ -37,7 +43,7 @@ def run_and_kill_observer(phase: str, guard: bool = True) -> Tuple[int, str]:
     try:
         env = _env()
         env["PYTHONPATH"] = env["PYTHONPATH"] + os.pathsep + os.path.dirname(STUB)
-        stub = subprocess.Popen([sys.executable, STUB, phase, "guard" if guard else "none", TARGET, side],
+        stub = subprocess.Popen([sys.executable, STUB, phase, "guard" if guard else "none", TARGET, side, *extra],
                                 stdout=subprocess.PIPE, env=env)
         assert stub.stdout is not None
         first = stub.stdout.readline().split()
@@ -64,6 +70,13 @@ class ObserverDeathTest(unittest.TestCase):
         for phase in PHASES:
             with self.subTest(phase=phase):
                 self.assertEqual(run_and_kill_observer(phase), (7, "finished"))
+
+    @unittest.skipUnless(HAVE_UVLOOP, "uvloop is not installed for Python %d.%d" % sys.version_info[:2])
+    def test_the_same_under_uvloop(self) -> None:
+        # No tick control there, so no paused or step phase: the others, on a loop run by C.
+        for phase in ("handshake", "running", "shutdown"):
+            with self.subTest(phase=phase):
+                self.assertEqual(run_and_kill_observer(phase, extra=("uvloop",)), (7, "finished"))
 
     def test_without_the_guard_the_program_would_fail(self) -> None:
         # The failure this guards against, so the test above can fail: the next print raises

@@ -5,16 +5,29 @@ from __future__ import annotations
 
 import collections
 import json
+import sys
 import unittest
-from typing import Dict
+from typing import Dict, List
 
 from .helpers import PROGRAMS, Consumer
 
+# asyncio.run's (and uvloop.run's) own tasks: BaseEventLoop.shutdown_asyncgens, Loop.shutdown_...
+SHUTDOWN = ("BaseEventLoop.shutdown_", "Loop.shutdown_")
+
+
+try:
+    import uvloop  # noqa: F401
+    HAVE_UVLOOP = True
+except ImportError:
+    HAVE_UVLOOP = False
+
 
 class ChurnTest(unittest.TestCase):
+    ARGS: List[str] = []
+
     @classmethod
     def setUpClass(cls) -> None:
-        c = Consumer([str(PROGRAMS / "churn.py")])
+        c = Consumer([str(PROGRAMS / "churn.py")] + cls.ARGS)
         cls.code = c.finish()
         cls.c = c
         cls.told = json.loads(c.stdout)
@@ -43,15 +56,15 @@ class ChurnTest(unittest.TestCase):
         ended: Dict[str, int] = collections.Counter(e["outcome"] for e in self.c.find("task.done"))
         unlisted = self.c.find("tasks.unlisted")
         self.assertGreater(sum(u["count"] for u in unlisted), 0, "the runtime never fell behind: the test proves nothing")
-        housekeeping = sum(1 for e in self.c.find("task.created") if e["coro"].startswith("BaseEventLoop.shutdown_"))
+        housekeeping = sum(1 for e in self.c.find("task.created") if e["coro"].startswith(SHUTDOWN))
         for u in unlisted:
             # asyncio.run's own shutdown tasks end young too, and may be counted with the rest
-            if u["coro"].startswith("BaseEventLoop.shutdown_"):
+            if u["coro"].startswith(SHUTDOWN):
                 housekeeping += u["count"]
             else:
                 self.assertEqual(u["coro"], "short")
             ended[u["outcome"]] += u["count"]
-        ended["result"] -= 1  # main
+        ended["result"] -= 1  # main (uvloop.run's wrapper of it)
         ended["result"] -= housekeeping
         self.assertEqual(dict(ended), self.told)
         total = len(self.c.find("task.created")) + sum(u["count"] for u in unlisted)
@@ -61,6 +74,13 @@ class ChurnTest(unittest.TestCase):
         failed = self.c.find("task.done", outcome="exception")
         self.assertEqual(len(failed), 600)
         self.assertTrue(all(e["exception"]["type"] == "ValueError" for e in failed))
+
+
+
+@unittest.skipUnless(HAVE_UVLOOP, "uvloop is not installed for Python %d.%d" % sys.version_info[:2])
+class ChurnUvloopTest(ChurnTest):
+    """The same under uvloop.run(): a loop whose scheduler is C."""
+    ARGS = ["uvloop"]
 
 
 if __name__ == "__main__":

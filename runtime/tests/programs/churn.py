@@ -2,6 +2,7 @@
 # gathered tasks, of which every 100th fails and every 100th (offset 1) is cancelled, beside two
 # long-lived tasks. Prints how many ended each way, as the program itself counted them.
 import asyncio
+import sys
 import json
 
 
@@ -37,4 +38,8 @@ async def main() -> None:
     print(json.dumps(counts))
 
 
-asyncio.run(main())
+if sys.argv[1:] == ["uvloop"]:  # the same under uvloop.run(): a loop whose scheduler is C
+    import uvloop
+    uvloop.run(main())
+else:
+    asyncio.run(main())

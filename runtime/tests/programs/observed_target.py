@@ -1,5 +1,6 @@
 # Observer-death target: prints on stdout and stderr for about a second, then fills a pipe's
 # worth, records that it reached its end in the file named by argv[1], and exits with code 7.
+# With a second argument "uvloop", the same under uvloop.run().
 import asyncio
 import sys
 
@@ -17,7 +18,11 @@ async def main() -> None:
     sys.stdout.flush()
 
 
-asyncio.run(main())
+if sys.argv[2:] == ["uvloop"]:  # the same under uvloop.run(): a loop whose scheduler is C
+    import uvloop
+    uvloop.run(main())
+else:
+    asyncio.run(main())
 with open(sys.argv[1], "w") as f:
     f.write("finished")
 print("bye")

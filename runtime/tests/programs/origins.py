@@ -2,6 +2,7 @@
 # schedules), in a call_later callback, by start_server for its handler, in a protocol's
 # data_received, from another thread (run_coroutine_threadsafe), and in the handler.
 import asyncio
+import sys
 import threading
 
 
@@ -78,4 +79,8 @@ async def main() -> None:
     print("ok", res[0])
 
 
-asyncio.run(main())
+if sys.argv[1:] == ["uvloop"]:  # the same under uvloop.run(): a loop whose scheduler is C
+    import uvloop
+    uvloop.run(main())
+else:
+    asyncio.run(main())
