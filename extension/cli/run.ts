@@ -2,7 +2,6 @@
 // model): live status line, timeout with a final snapshot, report/trace files, the stderr summary
 // and the exit-code policy (`--fail-on`). No DAP here.
 
-import { writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FINDING_KINDS, type FindingKind } from '../protocol/customDap';
@@ -10,6 +9,7 @@ import { DebugTarget, type ExitInfo } from '../core/target';
 import { LaunchError, checkWritable } from '../core/launcher';
 import { buildReport, formatStatusLine, formatSummary, samplingLines, type Report } from '../model/report';
 import { buildTrace } from '../model/trace';
+import { writeJsonFile } from './jsonFile';
 
 // Version (package.json) and finding kinds (protocol/schema.json) each have one source.
 export { VERSION } from '../protocol/version';
@@ -204,8 +204,8 @@ export async function run(o: RunOptions, io: Io): Promise<number> {
     argv: o.module ? ['-m', o.module, ...o.args] : [o.program ?? '', ...o.args],
   });
   let written = true;
-  if (o.report) written = writeOut(o.report, JSON.stringify(report, null, 2), io, err) && written;
-  if (o.trace) written = writeOut(o.trace, JSON.stringify(buildTrace(target.model)), io, err) && written;
+  if (o.report) written = writeOut(o.report, { ...report }, 2, io, err) && written;
+  if (o.trace) written = writeOut(o.trace, { ...buildTrace(target.model) }, 0, io, err) && written;
   if (o.summary) io.stderr.write(formatSummary(report, { cwd: io.cwd }));
   // Without the summary, a partial picture must still say so: a CI log is all some users read.
   else if (report.sampling.length > 0) io.stderr.write(`${samplingLines(report).join('\n')}\n`);
@@ -222,9 +222,9 @@ export async function run(o: RunOptions, io: Io): Promise<number> {
   return code;
 }
 
-function writeOut(file: string, text: string, io: Io, err: (l: string) => void): boolean {
+function writeOut(file: string, doc: Record<string, unknown>, indent: number, io: Io, err: (l: string) => void): boolean {
   try {
-    writeFileSync(path.resolve(io.cwd, file), text);
+    writeJsonFile(path.resolve(io.cwd, file), doc, indent);
     return true;
   } catch (e) {
     err(`could not write ${file}: ${(e as Error).message}`);

@@ -10,7 +10,7 @@ import functools
 import sys
 import threading
 import weakref
-from typing import TYPE_CHECKING, Any, Callable, Dict
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
 
 from . import _inspect
 from ._callbacks import current_info
@@ -119,11 +119,19 @@ def make_create_task(S: "Session", loop_state: LoopStateFn, o_create_task: Calla
     return create_task
 
 
+# Modules whose futures are not the user's (as _inspect.is_skipped_file, by module name).
+_OWN_MODULES = ("asyncio.", "loopscope.")
+
+
 def make_create_future(S: "Session", o_create_future: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """BaseEventLoop.create_future that queues futures made by user code for announcement."""
     skip = _inspect._skip_cache
     is_skipped = _inspect.is_skipped_file
     getframe = sys._getframe
+    # 3.12+: the caller's module without a frame object. Reading the caller's frame gives it one
+    # (~190 bytes) for as long as it runs, and asyncio's own callers (Event.wait, Queue.get, sleep)
+    # are suspended in it: every task waiting there would pay that for nothing.
+    module_of: Optional[Callable[[int], Optional[str]]] = getattr(sys, "_getframemodulename", None)
 
     def create_future(self: Any) -> Any:
         try:
@@ -133,6 +141,10 @@ def make_create_future(S: "Session", o_create_future: Callable[[Any], Any]) -> C
             raise
         if self._debug:
             drop_own_frames(fut)
+        if module_of is not None:
+            mod = module_of(1)
+            if mod is not None and mod.startswith(_OWN_MODULES):
+                return fut
         f = getframe(1)
         fn = f.f_code.co_filename
         s = skip.get(fn)
