@@ -27,12 +27,14 @@ async def handler(i: int) -> int:
 
 
 async def churn(seconds: float, rate: int) -> str:
+    """Exactly seconds × rate tasks, made at `rate` a second (so the output is the same each run)."""
     loop = asyncio.get_running_loop()
     start = loop.time()
+    total = int(seconds * rate)
     made = 0
     pending: "set[asyncio.Task[int]]" = set()
-    while loop.time() - start < seconds:
-        due = int((loop.time() - start) * rate)
+    while made < total:
+        due = min(total, int((loop.time() - start) * rate))
         while made < due:
             t = asyncio.create_task(handler(made))
             pending.add(t)

@@ -145,7 +145,7 @@ export async function run(o: RunOptions, io: Io): Promise<number> {
       program: o.program, module: o.module, args: o.args, cwd: io.cwd, python: o.python,
       settingNames: { python: '--python', program: 'the script path' }, valueSource: { name: (k) => `--${k}` },
       stepEvents: o.trace !== undefined, blockingThresholdMs: o.blockingThresholdMs, stdio: 'inherit',
-    }, { recordTrace: o.trace !== undefined, maxFinishedTasks: 100_000 });
+    }, { recordTrace: o.trace !== undefined, maxFinishedTasks: 100_000, trackChanges: false });
   } catch (e) {
     if (e instanceof LaunchError) {
       io.stderr.write(`loopscope: error: ${e.message}\n`);

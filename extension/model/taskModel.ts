@@ -6,6 +6,7 @@ import type {
   FindingRecord, FutureRecord, LoopRecord, StatusRecord, TaskRecord, TaskState, UpdateEventBody,
   SnapshotBody, WaitTarget, FindingKind,
 } from '../protocol/customDap';
+import { Interner } from './intern';
 import type { HelloMessage, KnownEvent, Outcome, SnapshotResult, TaskSnapshot, WireEvent, WokenBy } from '../protocol/wire';
 
 /** The event of one kind, for the per-kind handlers. */
@@ -20,6 +21,20 @@ export interface ModelOptions {
   recordTrace?: boolean;
   /** Upper bound on recorded steps + ticks so a long run cannot exhaust memory. */
   maxTraceEvents?: number;
+  /**
+   * Keep change sets for takeChanges() (default true). An observer that never takes them (the CLI)
+   * passes false: otherwise every evicted task, ended future and finding would be remembered for a
+   * change set nobody asks for, and a long run would grow without bound. takeChanges() then always
+   * answers a full `reset`.
+   */
+  trackChanges?: boolean;
+}
+
+/** A set that keeps nothing: the change sets of a model that does not track changes. */
+class NoSet<T> extends Set<T> {
+  override add(): this {
+    return this;
+  }
 }
 
 /** A task as the model keeps it: the DAP record plus bookkeeping the report and summary need. */
@@ -77,17 +92,20 @@ export class TaskModel {
   private readonly finishedOrder: number[] = [];
   private finishedHead = 0;
 
-  // Change tracking for coalesced updates.
-  private dirtyTasks = new Set<number>();
-  private dirtyLoops = new Set<number>();
-  private dirtyFutures = new Set<number>();
-  private removedFutures = new Set<number>();
+  // Change tracking for coalesced updates (NoSets when changes are not tracked).
+  private readonly trackChanges: boolean;
+  private dirtyTasks: Set<number>;
+  private dirtyLoops: Set<number>;
+  private dirtyFutures: Set<number>;
+  private removedFutures: Set<number>;
   private removedTasks: number[] = [];
   private newFindings: FindingRecord[] = [];
   private statusDirty = false;
   private needsReset = true;
   private updateSeq = 0;
 
+  /** Shared copies of what many records repeat (sites, coroutine names, waits). */
+  private readonly intern = new Interner();
   private readonly maxFinished: number;
   private readonly maxFindings: number;
   private readonly recordTrace: boolean;
@@ -98,6 +116,15 @@ export class TaskModel {
     this.maxFindings = opts.maxFindings ?? 10000;
     this.recordTrace = opts.recordTrace ?? false;
     this.maxTrace = opts.maxTraceEvents ?? 2_000_000;
+    this.trackChanges = opts.trackChanges ?? true;
+    this.dirtyTasks = this.changeSet();
+    this.dirtyLoops = this.changeSet();
+    this.dirtyFutures = this.changeSet();
+    this.removedFutures = this.changeSet();
+  }
+
+  private changeSet(): Set<number> {
+    return this.trackChanges ? new Set<number>() : new NoSet<number>();
   }
 
   setHello(h: HelloMessage): void {
@@ -169,8 +196,8 @@ export class TaskModel {
     this.setState(t, e.state);
     t.steps = e.steps;
     t.busyMs = e.busyMs;
-    t.waitingOn = e.waitingOn;
-    if (e.waitingOn) t.lastWaitingOn = e.waitingOn;
+    t.waitingOn = this.intern.wait(e.waitingOn);
+    if (t.waitingOn) t.lastWaitingOn = t.waitingOn;
     t.wokenBy = e.wokenBy;
     this.dirtyTasks.add(t.id);
   }
@@ -188,8 +215,8 @@ export class TaskModel {
   private onTaskCreated(e: EventOf<'task.created'>): void {
     const t = this.tasks.get(e.task) ?? this.placeholder(e.task, e.ts);
     t.name = e.name;
-    t.coro = e.coro;
-    t.createdAt = e.site;
+    t.coro = this.intern.string(e.coro);
+    t.createdAt = this.intern.site(e.site);
     t.parentId = e.parent;
     t.loop = e.loop;
     t.thread = e.thread;
@@ -210,7 +237,7 @@ export class TaskModel {
     t.steps = e.steps;
     t.busyMs = e.busyMs;
     t.waitingOn = null;
-    if (e.lastWaitingOn) t.lastWaitingOn = e.lastWaitingOn;
+    if (e.lastWaitingOn) t.lastWaitingOn = this.intern.wait(e.lastWaitingOn);
     t.doneAt = e.ts;
     this.liveCount--;
     this.finishedOrder.push(t.id);
@@ -265,7 +292,7 @@ export class TaskModel {
     this.findingCount++;
     this.findingCounts.set(f.kind, (this.findingCounts.get(f.kind) ?? 0) + 1);
     if (this.findings.length < this.maxFindings) this.findings.push(f);
-    this.newFindings.push(f);
+    if (this.trackChanges) this.newFindings.push(f);
     this.statusDirty = true;
   }
 
@@ -409,7 +436,7 @@ export class TaskModel {
 
   /** Changes since the last call as a `loopscope/update` body, or null when nothing changed. */
   takeChanges(): UpdateEventBody | null {
-    const reset = this.needsReset;
+    const reset = this.needsReset || !this.trackChanges;
     if (reset) {
       this.needsReset = false;
       this.clearDirty();
@@ -452,10 +479,10 @@ export class TaskModel {
   // -------------------------------------------------------------------------------------------
 
   private clearDirty(): void {
-    this.dirtyTasks = new Set();
-    this.dirtyLoops = new Set();
-    this.dirtyFutures = new Set();
-    this.removedFutures = new Set();
+    this.dirtyTasks = this.changeSet();
+    this.dirtyLoops = this.changeSet();
+    this.dirtyFutures = this.changeSet();
+    this.removedFutures = this.changeSet();
     this.removedTasks = [];
     this.newFindings = [];
     this.statusDirty = false;
@@ -504,7 +531,7 @@ export class TaskModel {
     const id = this.finishedOrder[this.finishedHead++];
     if (this.tasks.delete(id)) {
       this.dirtyTasks.delete(id);
-      this.removedTasks.push(id);
+      if (this.trackChanges) this.removedTasks.push(id);
     }
     // Compact occasionally so the order array does not grow without bound.
     if (this.finishedHead > 4096 && this.finishedHead * 2 > this.finishedOrder.length) {

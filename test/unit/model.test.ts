@@ -165,6 +165,26 @@ describe('TaskModel', () => {
     assert.equal(m.takeChanges()?.reset, true);
   });
 
+  it('without change tracking (the CLI) keeps no change sets: every takeChanges() is a full reset of the same truth', () => {
+    const m = run({ trackChanges: false, maxFinishedTasks: 3 });
+    for (let i = 1; i <= 50; i++) {
+      m.ingest([created(i), { kind: 'future.created', ts: i, future: 1000 + i, loop: 1, label: 'Future', site: null, awaitedBy: [i] }]);
+      m.ingest([{ kind: 'future.done', ts: i, future: 1000 + i, outcome: 'result' }, done(i)]);
+    }
+    m.ingest([{ kind: 'finding', ts: 60, finding: 1, findingKind: 'blocking-call', message: 'blocked', location: null, task: null, durationMs: 200 }]);
+    const a = m.takeChanges();
+    const b = m.takeChanges();
+    assert.ok(a && b);
+    assert.equal(a.reset, true);
+    assert.equal(b.reset, true, 'nothing was tracked, so a second call is no delta either');
+    assert.deepEqual(a.removedTasks, [], 'the 47 evicted tasks were not remembered');
+    assert.deepEqual(a.removedFutures, []);
+    assert.deepEqual(a.tasks.map((t) => t.id), [48, 49, 50]);
+    assert.equal(a.findings.length, 1, 'findings come from the retained list');
+    assert.equal(m.taskCount, 50);
+    assert.deepEqual(m.endedCounts, { done: 50, failed: 0, cancelled: 0 });
+  });
+
   it('counts findings exactly and keeps them for the report', () => {
     const m = run({ maxFindings: 2 });
     const finding = (id: number): WireEvent => ({ kind: 'finding', ts: id, finding: id, findingKind: 'blocking-call', message: 'time.sleep blocked the loop for 300 ms', location: { file: '/p/x.py', line: 26 }, task: null, durationMs: 300 });
