@@ -1,11 +1,13 @@
 # The scale suite (issue 15): each workload of programs.py run plain and through the CLI in the
 # same run; checks the report is exact (task count, final states, no phantom pending task) and
 # measures wall time as a ratio to plain, and the RSS of the debuggee and the observer over time.
-"""Usage: python3 bench/scale/run.py [--only million,alive,churn] [--churn-seconds 600] [--python PY]
+"""Usage: python3 bench/scale/run.py [--only million,alive,churn] [--churn-seconds 600] [--python PY] [--before DIR]
 
 Writes bench/results/scale.json and prints one line per workload. Memory is sampled from /proc
 every 0.25 s: `peakMB` and `settledMB` (the median of the last quarter) against `warmMB` (the median
-of the second quarter) tell whether it stays flat after warm-up.
+of the second quarter) tell whether it stays flat after warm-up. `--before DIR` runs each workload
+through an earlier checkout's CLI too (`git worktree add DIR REV`, then `npm run build` there), in the
+same run, so the two are compared against the same plain run.
 """
 from __future__ import annotations
 
@@ -114,17 +116,26 @@ def _check_report(report: Dict[str, Any]) -> Dict[str, Any]:
     }
 
 
-def run_workload(name: str, args: List[str], python: str) -> Dict[str, Any]:
-    plain = _run([python, PROGRAMS, name] + args, observer=False)
+def _observed(cli: str, python: str, name: str, args: List[str]) -> Tuple[Dict[str, Any], Dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "report.json")
-        cli = _run(["node", CLI, "run", "--python", python, "--no-summary", "--report", path, "--",
+        res = _run(["node", cli, "run", "--python", python, "--no-summary", "--report", path, "--",
                     PROGRAMS, name] + args, observer=True)
         with open(path) as f:
-            report = json.load(f)
+            return res, json.load(f)
+
+
+def run_workload(name: str, args: List[str], python: str, before: Optional[str]) -> Dict[str, Any]:
+    plain = _run([python, PROGRAMS, name] + args, observer=False)
+    cli, report = _observed(CLI, python, name, args)
     same_output = plain["stdout"] == cli["stdout"] and plain["code"] == cli["code"]
-    return {"args": args, "plain": plain, "cli": cli, "sameOutput": same_output,
-            "wallRatio": round(cli["wallS"] / plain["wallS"], 2), "report": _check_report(report)}
+    out = {"args": args, "plain": plain, "cli": cli, "sameOutput": same_output,
+           "wallRatio": round(cli["wallS"] / plain["wallS"], 2), "report": _check_report(report)}
+    if before:  # the same workload through an earlier checkout's CLI, in the same run
+        prev, prev_report = _observed(os.path.join(before, "dist", "cli.js"), python, name, args)
+        out["before"] = {"root": before, "cli": prev, "wallRatio": round(prev["wallS"] / plain["wallS"], 2),
+                         "report": _check_report(prev_report)}
+    return out
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -132,6 +143,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--only", default="million,alive,churn")
     ap.add_argument("--churn-seconds", type=float, default=600.0)
     ap.add_argument("--python", default=sys.executable)
+    ap.add_argument("--before", help="an earlier checkout (built: dist/cli.js) to run beside this one")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "scale.json"))
     a = ap.parse_args(argv)
     plans = {"million": ["1000000", "10000"], "alive": ["200000"],
@@ -140,7 +152,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                                                      capture_output=True, text=True).stdout.strip(),
                            "workloads": {}}
     for name in a.only.split(","):
-        r = run_workload(name, plans[name], a.python)
+        r = run_workload(name, plans[name], a.python, a.before)
         out["workloads"][name] = r
         rep = r["report"]
         print("%-8s wall ×%.2f (%.1f s vs %.1f s)  tasks %d  states %s  phantom %d  unlisted %d  dropped %d  "
@@ -150,6 +162,14 @@ def main(argv: Optional[List[str]] = None) -> int:
                   r["cli"]["debuggee"]["peakMB"], r["cli"]["debuggee"]["warmMB"], r["cli"]["debuggee"]["settledMB"],
                   r["cli"]["observer"]["peakMB"], r["cli"]["observer"]["warmMB"], r["cli"]["observer"]["settledMB"],
                   r["sameOutput"]), flush=True)
+        if "before" in r:
+            b = r["before"]
+            print("%-8s before: wall ×%.2f  unlisted %d  phantom %d  debuggee peak %s MB (warm %s, settled %s)  "
+                  "observer peak %s MB (warm %s, settled %s)" % (
+                      name, b["wallRatio"], b["report"]["unlistedTasks"], b["report"]["phantomPending"],
+                      b["cli"]["debuggee"]["peakMB"], b["cli"]["debuggee"]["warmMB"], b["cli"]["debuggee"]["settledMB"],
+                      b["cli"]["observer"]["peakMB"], b["cli"]["observer"]["warmMB"], b["cli"]["observer"]["settledMB"]),
+                  flush=True)
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
     with open(a.out, "w") as f:
         json.dump(out, f, indent=2)

@@ -194,8 +194,8 @@ class TaskRegistry(SessionState):
             st.tasks_live -= 1
         fin = self.finished
         fin[info.id] = info
-        if len(fin) > self.max_finished:
-            self.trim_finished()
+        if len(fin) > self.max_finished:  # one in, one out (trim_finished applies a new limit)
+            fin.popitem(last=False)
         # Bounded by the tasks announced or waiting to be announced; the writer counts those that
         # never will be (see _batch._count_unannounced).
         self.done_tasks.append(info)
