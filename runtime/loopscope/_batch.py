@@ -13,12 +13,14 @@ from ._registry import TaskRegistry
 from ._state import COMPACT_MIN
 
 __all__ = ["BatchBuilder", "BATCH_TASKS", "YIELD_SITES_PER_BATCH", "STATE_DELAY", "KEEP_CLOSED_LOOPS", "COMPACT_MIN",
-           "SETTLE_BACKLOG"]
+           "SETTLE_BACKLOG", "BATCH_STEPS"]
 
 # At most this many task records per batch, so a burst never builds one giant JSON line: 100k
 # tasks made at once go out as many small messages (a flush sends a few, see _connection), each
 # freed before the next is built, which keeps the writer's share of peak memory small.
 BATCH_TASKS = 500
+# Logged steps (`stepEvents`, the CLI's --trace) per batch; the rest wait for the next ones.
+BATCH_STEPS = 4_000
 # Ready (yielded) tasks per batch whose line is sent with their state: reading a suspended
 # coroutine's line gives it a frame object (~170 bytes on 3.11+) for the rest of its life, which
 # 100k tasks that each yielded once would pay in full. Waiting tasks always get their line.
@@ -56,7 +58,9 @@ class BatchBuilder(TaskRegistry):
             misc.append(events.popleft())
         steps: List[Tuple[Any, ...]] = []
         log = self.step_log
-        while log:
+        # Capped like tasks: 100,000 logged steps in one batch made a line over the wire's limit,
+        # and that whole batch (the task.created and task.done in it too) was lost.
+        while log and len(steps) < BATCH_STEPS:
             steps.append(log.popleft())
         out: List[Dict[str, Any]] = []
         now = perf()

@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from . import _wire
 from ._control import Controller, RequestError
-from ._batch import SETTLE_BACKLOG
+from ._batch import BATCH_STEPS, SETTLE_BACKLOG
 from ._session import BATCH_TASKS, Session, perf
 # The attach listener's pre-authentication budget (shared with the adapter's launch listener).
 from ._wire_schema import PREAUTH_MAX_BYTES, PREAUTH_MAX_CONNECTIONS
@@ -293,11 +293,29 @@ class Pump:
                 self.bytes_out += sum(len(c) for c in _wire.encode_chunks(batch))
                 return True
             self.bytes_out += ch.send(batch)
-        except _wire.WireError:  # over the line limit: lose this batch, say so in the next one
-            S.dropped_since += len(batch["events"])
+        except _wire.WireError:  # over the line limit: keep its lifecycle, lose only step detail
+            if ch is None:
+                S.dropped_since += len(batch["events"])
+                return True
+            return self._send_without_steps(ch, batch)
         except OSError:  # only ch.send() does I/O here
             if ch is not None:
                 self.detach(ch)
+            return False
+        return True
+
+    def _send_without_steps(self, ch: Channel, batch: Dict[str, Any]) -> bool:
+        S = self.session
+        events = batch["events"]
+        kept = [e for e in events if e.get("kind") not in ("task.step", "tick")]
+        S.dropped_since += len(events) - len(kept)
+        batch["events"] = kept
+        try:
+            self.bytes_out += ch.send(batch)
+        except _wire.WireError:  # still too long: nothing to keep it by; counted
+            S.dropped_since += len(kept)
+        except OSError:
+            self.detach(ch)
             return False
         return True
 
@@ -406,7 +424,8 @@ class Pump:
     def _backlog(self) -> bool:
         # More tasks waiting than one message takes (young tasks' states wait anyway: not counted).
         S = self.session
-        return bool(S.new_tasks or S.announce_queue or S.done_tasks) or len(S.dirty) > BATCH_TASKS
+        return (bool(S.new_tasks or S.announce_queue or S.done_tasks) or len(S.dirty) > BATCH_TASKS
+                or len(S.step_log) > BATCH_STEPS)
 
     def _pending(self) -> bool:
         S = self.session

@@ -275,7 +275,8 @@ describe('loopscope CLI', function () {
     assert.deepEqual(report.taskStates, { pending: 0, done: told.result + 1 + housekeeping, failed: told.exception, cancelled: told.cancelled });
     assert.equal(report.taskCount, told.result + told.exception + told.cancelled + 1 + housekeeping);
     assert.deepEqual(report.tasks.filter((t) => t.state === 'pending').map((t) => t.name), [], 'phantom pending tasks');
-    assert.equal(report.droppedEvents, 0);
+    // Only step-level detail (--trace's task.step and tick) may be shed under load, and then it is said.
+    if (report.droppedEvents > 0) assert.ok(report.sampling.some((n) => /step-level events .* were dropped under load/.test(n)), report.sampling.join('\n'));
     assert.ok(report.unlistedTasks > 0, 'the runtime never fell behind: this run proves nothing');
     assert.equal(report.unlisted.reduce((n, g) => n + g.count, 0), report.unlistedTasks);
     assert.match(report.sampling.join('\n'), new RegExp(`^${report.unlistedTasks.toLocaleString('en-US')} short tasks were counted, not listed one by one`));

@@ -123,6 +123,8 @@ function freePort(): Promise<number> {
 
 export interface CodeServer {
   url: string;
+  /** code-server's pid, also its process group's id (the extension host, adapter and debuggee are in it). */
+  pid: number;
   userDataDir: string;
   /** Everything code-server printed so far (for failure reports). */
   log(): string;
@@ -176,6 +178,7 @@ export async function startCodeServer(
   let stopped = false;
   return {
     url: `http://127.0.0.1:${port}/`,
+    pid: child.pid ?? -1,
     userDataDir,
     log: () => output,
     async stop(): Promise<void> {

@@ -16,11 +16,14 @@ export interface WorkspaceOptions {
   examples: string[];
   /** `configurations` for .vscode/launch.json. */
   launch?: Record<string, unknown>[];
+  /** Other files to write into the workspace: relative path -> text (and mode, for scripts). */
+  files?: Record<string, { text: string; mode?: number }>;
 }
 
 export function createWorkspace(opts: WorkspaceOptions): Workspace {
   const dir = mkdtempSync(join(tmpdir(), 'loopscope-e2e-ws-'));
   for (const name of opts.examples) copyFileSync(examplePath(name), join(dir, name));
+  for (const [name, f] of Object.entries(opts.files ?? {})) writeFileSync(join(dir, name), f.text, { mode: f.mode ?? 0o644 });
   if (opts.launch) {
     mkdirSync(join(dir, '.vscode'), { recursive: true });
     writeFileSync(join(dir, '.vscode', 'launch.json'), JSON.stringify({ version: '0.2.0', configurations: opts.launch }, null, 2));
